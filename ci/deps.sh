@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# Install everything the nestedv2 pipeline needs on a Debian 12 (bookworm) x86_64 box.
+#
+# Idempotent: a second run installs nothing and finishes in seconds.
+# Only bookworm and bookworm-backports are used; backports packages are
+# installed explicitly with -t bookworm-backports.  The ppc64el architecture
+# is added for `apt-get download` of target runtime files (busybox-static,
+# ...), never for installing ppc64el packages on the host.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+# shellcheck source=ci/versions.sh
+. "$here/versions.sh"
+
+SUDO=
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+
+log() { printf 'deps: %s\n' "$*"; }
+
+apt_update() {
+	local i
+	for i in 1 2 3 4 5; do
+		if $SUDO apt-get update -q -o Acquire::Retries=3 >/tmp/nestedv2-apt-update.log 2>&1; then
+			return 0
+		fi
+		log "apt-get update failed (try $i), retrying in $((i * 5))s"
+		tail -3 /tmp/nestedv2-apt-update.log
+		sleep $((i * 5))
+	done
+	log "apt-get update kept failing; see /tmp/nestedv2-apt-update.log"
+	return 1
+}
+
+need_update=0
+
+# 1. bookworm-backports (binary + source) and bookworm deb-src.
+bp=/etc/apt/sources.list.d/nestedv2-bookworm.sources
+if [ ! -f "$bp" ]; then
+	log "adding bookworm-backports and bookworm deb-src to $bp"
+	$SUDO tee "$bp" >/dev/null <<'EOF'
+# Added by nestedv2 ci/deps.sh: bookworm-backports (qemu 10.0, meson) and
+# source indexes for `apt-get source`.  bookworm and bookworm-backports only.
+Types: deb deb-src
+URIs: http://deb.debian.org/debian
+Suites: bookworm-backports
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb-src
+URIs: http://deb.debian.org/debian
+Suites: bookworm bookworm-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb-src
+URIs: http://deb.debian.org/debian-security
+Suites: bookworm-security
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+EOF
+	need_update=1
+fi
+
+# 2. ppc64el as a foreign architecture (for apt-get download only).
+if ! dpkg --print-foreign-architectures | grep -qx ppc64el; then
+	log "adding foreign architecture ppc64el"
+	$SUDO dpkg --add-architecture ppc64el
+	need_update=1
+fi
+
+# Refresh the lists when they are missing or older than a day.
+stamp=/var/lib/apt/periodic/nestedv2-update-stamp
+if [ $need_update = 1 ] || [ ! -f "$stamp" ] || [ -n "$(find "$stamp" -mmin +1440 2>/dev/null)" ]; then
+	apt_update
+	$SUDO mkdir -p "$(dirname "$stamp")" && $SUDO touch "$stamp"
+fi
+
+# 3. Host packages from bookworm.
+host_pkgs=(
+	build-essential gcc-powerpc64le-linux-gnu binutils-powerpc64le-linux-gnu
+	ccache cpio flex bison bc libssl-dev libelf-dev kmod rsync xz-utils
+	git quilt python3 python3-pytest dpkg-dev devscripts
+	"linux-source-$LINUX61_VERSION_MAJOR"
+)
+missing=()
+for p in "${host_pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	log "installing from bookworm: ${missing[*]}"
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# 4. From bookworm-backports: qemu-system-ppc 10.0 (the emulated PowerVM) and
+#    the 6.12 kernel source (the upstream-nestedv2 reference).
+bp_pkgs=(qemu-system-ppc "linux-source-$LINUX612_VERSION_MAJOR")
+missing=()
+for p in "${bp_pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	log "installing from bookworm-backports: ${missing[*]}"
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends \
+		-t bookworm-backports "${missing[@]}"
+fi
+
+# 5. Check what we got against the pins.
+"$here/check-versions.sh"
+
+# 6. Target (ppc64el) runtime files, unpacked with dpkg -x, never installed.
+"$here/fetch-target.sh"
+
+log "ok"
