@@ -1,0 +1,24 @@
+# shellcheck shell=bash
+# Common helpers for ci/*.sh.  Source after setting -euo pipefail.
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${BUILD:-$TOP/build}
+CACHE=${NESTEDV2_CACHE:-$HOME/.cache/nestedv2}
+# shellcheck source=ci/versions.sh
+. "$TOP/ci/versions.sh"
+export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
+export KBUILD_BUILD_USER=nestedv2 KBUILD_BUILD_HOST=ci
+export KBUILD_BUILD_TIMESTAMP='Thu Jan  1 00:00:00 UTC 2026'
+JOBS=${JOBS:-$(nproc)}
+# Fixed identity for the generated git trees, so base commits are reproducible.
+export GIT_AUTHOR_NAME="nestedv2 pipeline" GIT_AUTHOR_EMAIL="pipeline@nestedv2.invalid"
+export GIT_COMMITTER_NAME="nestedv2 pipeline" GIT_COMMITTER_EMAIL="pipeline@nestedv2.invalid"
+export GIT_AUTHOR_DATE="2026-01-01T00:00:00Z" GIT_COMMITTER_DATE="2026-01-01T00:00:00Z"
+
+say() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
+die() { say "error: $*"; exit 1; }
+
+check_sha256() { # file expected
+	local got
+	got=$(sha256sum "$1" | cut -d' ' -f1)
+	[ "$got" = "$2" ] || die "$1: sha256 $got, pinned $2 (ci/versions.sh)"
+}
