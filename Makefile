@@ -12,6 +12,10 @@
 # Everything generated goes to build/ (ignored by git).
 
 SHELL := /bin/bash
+# Debian's interpreter (python3-pytest is installed for it), not whatever
+# python3 comes first in PATH.
+PYTHON := /usr/bin/python3
+export PYTHON
 TOP := $(CURDIR)
 BUILD := $(TOP)/build
 RESULTS := $(BUILD)/results
@@ -43,9 +47,9 @@ check-prep: $(CHECK_PREP)
 
 pytest:
 	@mkdir -p $(RESULTS)
-	@python3 -m pytest -p no:cacheprovider -q -rfE $(PYTEST_ARGS) \
+	@$(PYTHON) -m pytest -p no:cacheprovider -q -rfE $(PYTEST_ARGS) \
 		--junitxml=$(RESULTS)/junit.xml $(PYTEST_DIRS); rc=$$?; \
-	python3 ci/summary.py $(RESULTS)/junit.xml; exit $$rc
+	$(PYTHON) ci/summary.py $(RESULTS)/junit.xml; exit $$rc
 
 clean:
 	rm -rf $(BUILD)/obj $(BUILD)/results $(BUILD)/initramfs

@@ -23,6 +23,9 @@ LINUX612_SHA256=585a4a074597aefa2b1a68ada83a3184ba351c127544dea80618bbcceaa3961f
 QEMU_L0_DEB_VERSION=1:10.0.2+ds-2+deb13u1~bpo12+1
 QEMU_L0_SRC_VERSION=1:10.0.2+ds-2+deb13u1~bpo12+1
 QEMU_L0_DSC_SHA256=a9eec32b6ddeda8f7e3472b3e9662358a0a764fb2ba9551a8c158c012072bc96
+# The .orig tarball (as listed in the signed Sources index): used alone when
+# the mirror does not serve the backports .dsc/.debian.tar.xz (ci/qemu10.sh).
+QEMU_L0_ORIG_SHA256=0901da33844a331bf8b3602b9c1fbd178e60b737c8e3ade678255bd090c9b9f1
 
 # QEMU 7.2 (Debian 12): the VMM inside the LPAR.
 QEMU72_SRC_VERSION=1:7.2+dfsg-7+deb12u18

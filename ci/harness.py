@@ -1,0 +1,342 @@
+#!/usr/bin/env python3
+"""The emulated PowerVM harness: boot an L1 under QEMU's nestedv2 L0, capture
+its console, and turn what it printed into results.
+
+    harness.py boot NAME --kernel VMLINUX --initrd CPIO [--run ITEMS]
+                         [--append ARGS] [--smp N] [--timeout S] [--qemu BIN]
+                         [--machine-opts OPTS]
+
+writes build/results/NAME.console (raw console), NAME.tap (TAP 13: one line
+per result, including "console is clean" and "reached /init"), NAME.facts
+(key=value), and NAME.ktap (KUnit's KTAP, when the kernel printed one).
+Exit status: 0 when every result passed.
+
+The parsing functions are a library for the pytest suites too.
+"""
+import argparse
+import os
+import re
+import shlex
+import subprocess
+import sys
+import time
+
+# A console line matching one of these fails the boot.
+BAD_PATTERNS = [
+    (re.compile(r"\bOops\b"), "Oops"),
+    (re.compile(r"\bBUG:"), "BUG"),
+    (re.compile(r"\bWARNING:"), "WARNING"),
+    (re.compile(r"Kernel panic"), "panic"),
+    (re.compile(r"\bcut here\b"), "cut here"),
+    (re.compile(r"Unable to handle kernel"), "unhandled kernel fault"),
+    (re.compile(r"\bcall trace:", re.I), "call trace"),
+]
+
+NV2_RE = re.compile(r"NV2: (.*)$")
+TAP_RE = re.compile(r"^(not ok|ok)\b\s*(\d+)?\s*(?:-\s*)?(.*?)\s*$")
+DIRECTIVE_RE = re.compile(r"\s+#\s*(SKIP|TODO)\b\s*(.*)$", re.I)
+
+
+class Result:
+    """One test result: name, ok, skip flag and diagnostic text."""
+
+    def __init__(self, name, ok, skip=False, diag=""):
+        self.name, self.ok, self.skip, self.diag = name, ok, skip, diag
+
+    def tap(self, n):
+        line = f"{'ok' if self.ok else 'not ok'} {n} - {self.name}"
+        if self.skip:
+            line += f" # SKIP {self.diag}"
+        out = [line]
+        if self.diag and not self.skip:
+            out += ["# " + d for d in self.diag.splitlines()]
+        return out
+
+    def __repr__(self):
+        return f"Result({self.name!r}, ok={self.ok}, skip={self.skip})"
+
+
+def console_problems(text):
+    """Return [(lineno, kind, line)] for console lines that fail a boot."""
+    found = []
+    for i, line in enumerate(text.splitlines(), 1):
+        for rx, kind in BAD_PATTERNS:
+            if rx.search(line):
+                found.append((i, kind, line.strip()))
+                break
+    return found
+
+
+def nv2_lines(text):
+    """The payload of every 'NV2: ' line, in order (prefix noise ignored)."""
+    out = []
+    for line in text.splitlines():
+        m = NV2_RE.search(line.rstrip("\r"))
+        if m:
+            out.append(m.group(1).rstrip())
+    return out
+
+
+def parse_tap_line(line):
+    """Parse a TAP result line -> (ok, number, name, directive, reason) or None."""
+    m = TAP_RE.match(line.strip())
+    if not m:
+        return None
+    ok = m.group(1) == "ok"
+    num = int(m.group(2)) if m.group(2) else None
+    desc = m.group(3)
+    directive = reason = None
+    d = DIRECTIVE_RE.search(desc)
+    if d:
+        directive, reason = d.group(1).upper(), d.group(2).strip()
+        desc = desc[:d.start()].rstrip()
+    return ok, num, desc, directive, reason
+
+
+def parse_nv2(text):
+    """Results and facts from the NV2 lines of a console.
+
+    Results are named "<item>/<description>" after the "RUN <item>" they
+    follow; a plan "1..N" per item is checked; an item whose EXIT status is
+    nonzero without having printed a failing result gets one.
+    """
+    results, facts = [], {}
+    item, plan, count, failed = None, None, 0, False
+    seen_boot = seen_end = False
+
+    def close(status):
+        nonlocal item, plan, count, failed
+        if item is None:
+            return
+        if plan is not None and plan != count:
+            results.append(Result(f"{item}/plan", False,
+                                  diag=f"planned {plan} results, got {count}"))
+        if status not in (None, 0) and not failed:
+            results.append(Result(f"{item}/exit", False,
+                                  diag=f"{item} exited with status {status}"))
+        item, plan, count, failed = None, None, 0, False
+
+    for line in nv2_lines(text):
+        if line.startswith("BOOT"):
+            seen_boot = True
+        elif line == "END":
+            close(None)
+            seen_end = True
+        elif line.startswith("RUN "):
+            close(None)
+            item = line[4:].strip()
+        elif line.startswith("EXIT "):
+            parts = line.split()
+            try:
+                status = int(parts[2])
+            except (IndexError, ValueError):
+                status = 1
+            close(status)
+        elif line.startswith("FACT "):
+            key, _, value = line[5:].partition("=")
+            facts[key.strip()] = value.strip()
+        elif re.match(r"^1\.\.\d+", line):
+            plan = int(re.match(r"^1\.\.(\d+)", line).group(1))
+        else:
+            t = parse_tap_line(line)
+            if t is None:
+                continue
+            ok, num, desc, directive, reason = t
+            count += 1
+            prefix = f"{item}/" if item else ""
+            name = prefix + (desc or f"test {num}")
+            skip = directive == "SKIP"
+            if not ok and directive != "TODO":
+                failed = True
+            results.append(Result(name, ok or directive == "TODO", skip=skip,
+                                  diag=reason or ""))
+    close(None)
+    return results, facts, seen_boot, seen_end
+
+
+def parse_ktap(text):
+    """KUnit KTAP from a kernel console -> [Result] named "suite/case".
+
+    Tolerates kernel log noise before lines (a "[ 1.23]" stamp or any prefix
+    before the KTAP indentation) and lines of other output in between.
+    A suite whose plan says N but printed fewer cases gets a failing
+    "suite/plan" result (a crash in the middle of a suite).
+    """
+    results = []
+    suite, plan, cases = None, None, 0
+    line_re = re.compile(r"^(?:\[\s*\d+\.\d+\]\s?)?( *)(.*)$")
+
+    def close():
+        nonlocal suite, plan, cases
+        if suite and plan is not None and cases < plan:
+            results.append(Result(f"{suite}/plan", False,
+                                  diag=f"planned {plan} cases, got {cases}"))
+        suite, plan, cases = None, None, 0
+
+    for raw in text.splitlines():
+        m = line_re.match(raw.rstrip("\r"))
+        indent, body = len(m.group(1)), m.group(2)
+        if indent == 0:
+            if body.startswith(("ok ", "not ok ")) and suite:
+                t = parse_tap_line(body)
+                if t and t[2] == suite:
+                    close()
+            continue
+        s = re.match(r"#\s*Subtest:\s*(\S+)", body)
+        if s and indent == 4:
+            close()
+            suite = s.group(1)
+            continue
+        if suite is None or indent != 4:
+            continue
+        p = re.match(r"^1\.\.(\d+)", body)
+        if p:
+            plan = int(p.group(1))
+            continue
+        t = parse_tap_line(body)
+        if t:
+            ok, num, desc, directive, reason = t
+            cases += 1
+            results.append(Result(f"{suite}/{desc}", ok or directive == "SKIP",
+                                  skip=directive == "SKIP", diag=reason or ""))
+    close()
+    return results
+
+
+def analyse(text, ktap=False, expect_end=True):
+    """All results of one boot: boot/end markers, NV2 results, KTAP, console."""
+    results, facts, seen_boot, seen_end = parse_nv2(text)
+    head = [Result("reached /init", seen_boot,
+                   diag="" if seen_boot else "no 'NV2: BOOT' line on the console")]
+    if expect_end:
+        head.append(Result("ran to the end", seen_end,
+                           diag="" if seen_end else "no 'NV2: END' line (hang, crash or timeout)"))
+    kt = parse_ktap(text) if ktap else []
+    if ktap and not kt:
+        head.append(Result("kunit printed results", False, diag="no KTAP subtests found"))
+    problems = console_problems(text)
+    clean = Result("console is clean", not problems,
+                   diag="\n".join(f"line {n}: {k}: {l}" for n, k, l in problems[:20]))
+    return head + results + kt + [clean], facts
+
+
+def qemu_cmd(args):
+    cmd = [args.qemu,
+           "-M", "pseries,cap-nested-papr=on,x-vof=on" + (f",{args.machine_opts}" if args.machine_opts else ""),
+           "-cpu", "power10", "-m", args.mem, "-smp", str(args.smp), "-accel", "tcg",
+           "-nographic", "-nodefaults", "-serial", "mon:stdio",
+           "-kernel", args.kernel, "-no-reboot"]
+    if args.initrd:
+        cmd += ["-initrd", args.initrd]
+    append = "console=hvc0 disable_radix=0"
+    if args.run:
+        append += f" nv2.run={args.run}"
+    if args.append:
+        append += " " + args.append
+    cmd += ["-append", append]
+    return cmd
+
+
+def boot(args):
+    outdir = args.outdir
+    os.makedirs(outdir, exist_ok=True)
+    base = os.path.join(outdir, args.name)
+    cmd = qemu_cmd(args)
+    with open(base + ".cmd", "w") as f:
+        f.write(" ".join(shlex.quote(c) for c in cmd) + "\n")
+    t0 = time.monotonic()
+    timed_out = False
+    with open(base + ".console", "wb") as con:
+        p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=con,
+                             stderr=subprocess.STDOUT)
+        try:
+            p.wait(timeout=args.timeout)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            p.kill()
+            p.wait()
+    wall = time.monotonic() - t0
+    text = open(base + ".console", "rb").read().decode("utf-8", "replace")
+    results, facts = analyse(text, ktap=args.ktap, expect_end=not args.ktap)
+    if timed_out:
+        results.insert(0, Result("finished within the timeout", False,
+                                 diag=f"killed after {args.timeout}s"))
+    elif p.returncode != 0:
+        results.insert(0, Result("qemu exited cleanly", False,
+                                 diag=f"qemu exit status {p.returncode}"))
+    facts["wall_seconds"] = f"{wall:.2f}"
+    write_results(base, results, facts)
+    if args.ktap:
+        with open(base + ".ktap", "w") as f:
+            f.write("\n".join(r.tap(i)[0] for i, r in enumerate(parse_ktap(text), 1)) + "\n")
+    failed = [r for r in results if not r.ok]
+    print(f"harness: {args.name}: {len(results) - len(failed)}/{len(results)} ok, "
+          f"{wall:.1f}s wall ({base}.console)", file=sys.stderr)
+    for r in failed:
+        print(f"harness: {args.name}: FAILED {r.name}: {r.diag}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def write_results(base, results, facts):
+    lines = ["TAP version 13", f"1..{len(results)}"]
+    for i, r in enumerate(results, 1):
+        lines += r.tap(i)
+    with open(base + ".tap", "w") as f:
+        f.write("\n".join(lines) + "\n")
+    with open(base + ".facts", "w") as f:
+        for k in sorted(facts):
+            f.write(f"{k}={facts[k]}\n")
+
+
+def read_tap(path):
+    """Read a .tap written by write_results (or any TAP 13) -> [Result]."""
+    out = []
+    diag = None
+    for line in open(path, encoding="utf-8", errors="replace"):
+        line = line.rstrip("\n")
+        if line.startswith("# ") and out and diag is not None:
+            out[-1].diag += ("\n" if out[-1].diag else "") + line[2:]
+            continue
+        t = parse_tap_line(line)
+        if t:
+            ok, num, desc, directive, reason = t
+            out.append(Result(desc, ok, skip=directive == "SKIP", diag=reason or ""))
+            diag = True
+    return out
+
+
+def read_facts(path):
+    facts = {}
+    for line in open(path, encoding="utf-8", errors="replace"):
+        k, sep, v = line.rstrip("\n").partition("=")
+        if sep:
+            facts[k] = v
+    return facts
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description="nestedv2 emulated PowerVM harness")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    b = sub.add_parser("boot", help="boot an L1 and record results")
+    b.add_argument("name")
+    b.add_argument("--kernel", required=True)
+    b.add_argument("--initrd")
+    b.add_argument("--run", help="nv2.run= items (comma separated)")
+    b.add_argument("--append", default="", help="extra kernel command line")
+    b.add_argument("--smp", type=int, default=1)
+    b.add_argument("--mem", default="2G")
+    b.add_argument("--timeout", type=int, default=180)
+    b.add_argument("--qemu", default=os.environ.get("L0_QEMU") or "qemu-system-ppc64")
+    b.add_argument("--machine-opts", default="", help="extra -M pseries options")
+    b.add_argument("--ktap", action="store_true", help="parse KUnit output (no init expected)")
+    b.add_argument("--outdir", default=os.environ.get("RESULTS", "build/results"))
+    args = ap.parse_args(argv)
+    for f in (args.kernel, args.initrd):
+        if f and not os.path.exists(f):
+            print(f"harness: {f} does not exist (build it first)", file=sys.stderr)
+            return 2
+    return boot(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Cross-build an L1 kernel (vmlinux) with the lean config, ccache, out of tree.
+#
+#   ci/kernel.sh ours   Debian 6.1 + our series     -> build/kernels/ours/vmlinux
+#   ci/kernel.sh ref    Debian 6.12, no patches     -> build/kernels/ref/vmlinux
+#   ci/kernel.sh build SRC OBJ [FRAGMENT...]         build SRC in OBJ (used by ci/lint.sh)
+#
+# Config: `make allnoconfig KCONFIG_ALLCONFIG=<fragments>`; the 6.1 tree also
+# gets ci/configs/kunit.config (KUnit + our suites built in).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+CONFIGS=$TOP/ci/configs
+KMAKE=(make -s ARCH=powerpc CROSS_COMPILE="$CROSS_COMPILE" CC="ccache ${CROSS_COMPILE}gcc"
+	KBUILD_BUILD_VERSION=1)
+
+# build SRC OBJ FRAGMENT...: configure (always: patches may add Kconfig
+# symbols) and build vmlinux.  Logs to OBJ/build.log.
+build() {
+	local src=$1 obj=$2 frag
+	shift 2
+	mkdir -p "$obj"
+	frag=$obj/fragment.config
+	cat "$@" >"$frag.new"
+	mv "$frag.new" "$frag"
+	{
+		"${KMAKE[@]}" -C "$src" O="$obj" allnoconfig KCONFIG_ALLCONFIG="$frag" &&
+			check_config "$obj/.config" "$frag" &&
+			nice -n 5 "${KMAKE[@]}" -C "$src" O="$obj" -j"$JOBS" vmlinux
+	} >"$obj/build.log" 2>&1 || {
+		tail -n 40 "$obj/build.log" >&2
+		die "kernel build failed in $src (log: $obj/build.log)"
+	}
+	# Warnings are errors for us: the lean config must build clean.
+	if grep -E '(warning|error):' "$obj/build.log" | grep -v 'ccache' >&2; then
+		die "kernel build printed warnings (log: $obj/build.log)"
+	fi
+}
+
+# Every =y in the fragment must survive into .config (a silently dropped
+# dependency would otherwise give us a kernel without KVM).
+check_config() { # .config fragment
+	local missing
+	missing=$(grep -E '^CONFIG_[A-Z0-9_]+=y' "$2" | while read -r l; do
+		grep -qx "$l" "$1" || echo "${l%%=*}"
+	done)
+	# Symbols a tree does not know (yet) are not an error: a bisect step
+	# before the patch that adds them.
+	local real=
+	for s in $missing; do
+		grep -q "^# $s is not set" "$1" && real="$real $s"
+	done
+	[ -z "$real" ] || { echo "config: requested but not set:$real" >&2; return 1; }
+}
+
+install_kernel() { # obj flavour
+	local dest=$BUILD/kernels/$2
+	mkdir -p "$dest"
+	cp "$1/vmlinux" "$dest/vmlinux.new"
+	mv "$dest/vmlinux.new" "$dest/vmlinux"
+	cp "$1/.config" "$dest/config"
+	git -C "$3" describe --always --tags >"$dest/source" 2>/dev/null || true
+	say "$2: $(du -h "$dest/vmlinux" | cut -f1) $dest/vmlinux"
+}
+
+case ${1:-} in
+ours)
+	"$TOP/ci/sources.sh" ours
+	build "$BUILD/src/linux-6.1" "$BUILD/obj/linux-6.1" \
+		"$CONFIGS/l1-lean.config" "$CONFIGS/kunit.config"
+	install_kernel "$BUILD/obj/linux-6.1" ours "$BUILD/src/linux-6.1"
+	;;
+ref)
+	"$TOP/ci/sources.sh" ref
+	build "$BUILD/src/linux-6.12" "$BUILD/obj/linux-6.12" "$CONFIGS/l1-lean.config"
+	install_kernel "$BUILD/obj/linux-6.12" ref "$BUILD/src/linux-6.12"
+	;;
+build)
+	shift
+	build "$@"
+	;;
+install)
+	shift
+	install_kernel "$@"
+	;;
+*)
+	die "usage: $0 ours|ref|build SRC OBJ FRAGMENT...|install OBJ FLAVOUR SRC"
+	;;
+esac

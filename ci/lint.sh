@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Lint the kernel series, the way a maintainer would before sending it:
+#   1. it applies with git am (ci/sources.sh ours) and with quilt, same tree;
+#   2. scripts/checkpatch.pl --strict is clean on every patch;
+#   3. the tree builds after every patch (bisectable), starting with the
+#      unpatched base, whose vmlinux becomes build/kernels/base/vmlinux.
+# Results: build/results/lint.tsv (check<TAB>subject<TAB>ok|fail<TAB>detail),
+# logs in build/results/lint/.  Exits non-zero when anything failed.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+OUT=${RESULTS:-$BUILD/results}
+LOGS=$OUT/lint
+mkdir -p "$LOGS"
+TSV=$OUT/lint.tsv
+: >"$TSV.new"
+failed=0
+record() { # check subject status detail
+	printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >>"$TSV.new"
+	[ "$3" = ok ] || failed=1
+}
+trap 'mv "$TSV.new" "$TSV"' EXIT
+
+SERIES_DIR=$TOP/kernel-patches/linux-6.1
+TREE=$BUILD/src/linux-6.1
+OBJ=$BUILD/obj/linux-6.1
+FRAGS=("$TOP/ci/configs/l1-lean.config" "$TOP/ci/configs/kunit.config")
+
+# 1. Apply.
+if "$TOP/ci/sources.sh" ours >"$LOGS/git-am.log" 2>&1; then
+	record apply git-am ok ""
+else
+	record apply git-am fail "$(tail -n 3 "$LOGS/git-am.log" | tr '\n\t' '  ')"
+	exit 1
+fi
+if "$TOP/ci/sources.sh" quilt >"$LOGS/quilt.log" 2>&1; then
+	record apply quilt ok ""
+else
+	record apply quilt fail "$(tail -n 3 "$LOGS/quilt.log" | tr '\n\t' '  ')"
+fi
+
+mapfile -t patches < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$SERIES_DIR/series" | awk '{print $1}')
+mapfile -t commits < <(git -C "$TREE" rev-list --reverse base..HEAD)
+[ ${#patches[@]} = ${#commits[@]} ] || die "series has ${#patches[@]} patches, tree ${#commits[@]} commits"
+
+# 2. checkpatch, with the base tree's own script.
+for p in "${patches[@]}"; do
+	log=$LOGS/checkpatch-${p%.patch}.log
+	if (cd "$TREE" && ./scripts/checkpatch.pl --strict --no-tree -q \
+		--ignore FILE_PATH_CHANGES "$SERIES_DIR/$p") >"$log" 2>&1 &&
+		! grep -qE '^(ERROR|WARNING|CHECK):' "$log"; then
+		record checkpatch "$p" ok ""
+	else
+		record checkpatch "$p" fail "$(grep -cE '^(ERROR|WARNING|CHECK):' "$log") findings, see $log"
+	fi
+done
+
+# 3. Build after every patch.  A step whose tree and config were built
+# before (stamp in build/obj) is not rebuilt.
+tip=$(git -C "$TREE" rev-parse HEAD)
+frag_sum=$(cat "${FRAGS[@]}" | sha256sum | cut -c1-16)
+step() { # commit subject flavour-to-install
+	local c=$1 subject=$2 tree stamp log
+	tree=$(git -C "$TREE" rev-parse "$c^{tree}")
+	stamp=$OBJ/.built-$tree-$frag_sum
+	log=$LOGS/build-$subject.log
+	if [ -f "$stamp" ] && { [ -z "$3" ] ||
+		[ "$(cat "$BUILD/kernels/$3/tree" 2>/dev/null)" = "$tree-$frag_sum" ]; }; then
+		record build "$subject" ok "cached"
+		return
+	fi
+	git -C "$TREE" checkout -q --detach "$c"
+	local t0=$SECONDS
+	if "$TOP/ci/kernel.sh" build "$TREE" "$OBJ" "${FRAGS[@]}" >"$log" 2>&1; then
+		record build "$subject" ok "$((SECONDS - t0))s"
+		mkdir -p "$OBJ" && touch "$stamp"
+		if [ -n "$3" ]; then
+			"$TOP/ci/kernel.sh" install "$OBJ" "$3" "$TREE"
+			echo "$tree-$frag_sum" >"$BUILD/kernels/$3/tree"
+		fi
+	else
+		record build "$subject" fail "$(tail -n 5 "$log" | tr '\n\t' '  ')"
+	fi
+}
+step base base base
+i=0
+for c in "${commits[@]}"; do
+	step "$c" "${patches[$i]}" ""
+	i=$((i + 1))
+done
+git -C "$TREE" checkout -q work
+[ "$(git -C "$TREE" rev-parse HEAD)" = "$tip" ] || die "tree did not return to the tip"
+exit $failed

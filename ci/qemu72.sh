@@ -1,0 +1,356 @@
+#!/usr/bin/env bash
+# QEMU 7.2 (Debian 12) with qemu-patches/qemu-7.2, cross-built for ppc64el:
+# the VMM that runs inside the L1 LPAR (KVM on PowerVM, nestedv2).
+#
+#   ci/qemu72.sh source    fetch the pinned source package (checked .dsc),
+#                          dpkg-source -x into build/src/qemu-7.2 (git tree,
+#                          tag "base"), git am the series (branch "work")
+#   ci/qemu72.sh quilt     push the series with quilt on a pristine copy and
+#                          check that it gives the same tree as git am
+#   ci/qemu72.sh sysroot   build/sysroot/ppc64el-bookworm from ppc64el .debs
+#                          (apt-get download + dpkg -x, never installed)
+#   ci/qemu72.sh build     cross-configure and build ppc64-softmmu (KVM only)
+#                          with ccache in build/obj/qemu-7.2-ppc64el
+#   ci/qemu72.sh payload   build/payload/qemu-7.2: stripped binary, its
+#                          DT_NEEDED closure, the loader and vof.bin
+#   ci/qemu72.sh all       all of the above, in that order (the default)
+#
+# Every step is incremental: it redoes work only when its inputs changed.
+# Logs go to build/results/qemu72/*.log; downloads are cached in
+# ~/.cache/nestedv2/{sources,debs}.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+SERIES_DIR=$TOP/qemu-patches/qemu-7.2
+SRC=$BUILD/src/qemu-7.2
+QUILT_TREE=$BUILD/src/qemu-7.2-quilt
+SYSROOT=$BUILD/sysroot/ppc64el-bookworm
+OBJ=$BUILD/obj/qemu-7.2-ppc64el
+PAYLOAD=$BUILD/payload/qemu-7.2
+LOGDIR=${RESULTS:-$BUILD/results}/qemu72
+TRIPLET=powerpc64le-linux-gnu
+CROSS=${CROSS_COMPILE:-$TRIPLET-}
+mkdir -p "$LOGDIR" "$CACHE/sources" "$CACHE/debs"
+
+# The ppc64el packages the cross build links against (-dev) and the runtime
+# libraries they pull in.  Versions are apt's candidates at run time; they
+# are recorded in $SYSROOT/.packages and in the log.
+SYSROOT_PKGS=(
+	libc6 libc6-dev linux-libc-dev libgcc-s1 libcrypt1 libcrypt-dev
+	libglib2.0-0 libglib2.0-dev libglib2.0-dev-bin
+	libpcre2-8-0 libpcre2-16-0 libpcre2-32-0 libpcre2-posix3 libpcre2-dev
+	libffi8 libffi-dev
+	libmount1 libmount-dev libblkid1 libblkid-dev
+	libselinux1 libselinux1-dev libsepol-dev
+	libpixman-1-0 libpixman-1-dev
+	zlib1g zlib1g-dev
+	libfdt1 libfdt-dev
+)
+
+series_patches() {
+	[ -f "$SERIES_DIR/series" ] || return 0
+	sed -e 's/#.*//' -e 's/[[:space:]]*$//' -e '/^$/d' "$SERIES_DIR/series" | awk '{print $1}'
+}
+
+series_sum() {
+	(cd "$SERIES_DIR" && cat series $(series_patches)) 2>/dev/null | sha256sum | cut -d' ' -f1
+}
+
+stamp_ok() { # file expected
+	[ -f "$1" ] && [ "$(cat "$1")" = "$2" ]
+}
+
+# --- source ----------------------------------------------------------------
+
+fetch_source() {
+	local ver=${QEMU72_SRC_VERSION#*:} dsc
+	dsc=$CACHE/sources/qemu_${ver}.dsc
+	if [ ! -f "$dsc" ]; then
+		say "downloading qemu=$QEMU72_SRC_VERSION source package"
+		(cd "$CACHE/sources" && apt-get source --download-only -q \
+			-o APT::Sandbox::User=root "qemu=$QEMU72_SRC_VERSION" >"$LOGDIR/apt-source.log" 2>&1) ||
+			die "apt-get source qemu=$QEMU72_SRC_VERSION failed (deb-src for bookworm configured? see $LOGDIR/apt-source.log)"
+	fi
+	check_sha256 "$dsc" "$QEMU72_DSC_SHA256"
+	echo "$dsc"
+}
+
+unpack_base() {
+	local dsc tmp
+	dsc=$(fetch_source)
+	if stamp_ok "$SRC/.nestedv2-base" "$QEMU72_DSC_SHA256"; then
+		return 0
+	fi
+	say "unpacking $(basename "$dsc") into $SRC"
+	rm -rf "$SRC" "$SRC.tmp"
+	mkdir -p "$(dirname "$SRC")"
+	tmp=$SRC.tmp
+	# dpkg-source verifies the orig/debian tarballs against the .dsc and
+	# applies Debian's own patches (3.0 (quilt)).
+	dpkg-source --no-copy -x "$dsc" "$tmp" >"$LOGDIR/dpkg-source.log" 2>&1 ||
+		die "dpkg-source -x failed, see $LOGDIR/dpkg-source.log"
+	(
+		cd "$tmp"
+		# Debian's quilt state is not part of the tree we patch.
+		rm -rf .pc
+		git init -q -b debian
+		git config core.autocrlf false
+		git config gc.auto 0
+		git add -A -f .
+		git commit -q -m "base: qemu $QEMU72_SRC_VERSION (Debian source, Debian patches applied)"
+		git tag base
+		printf '%s\n' /.nestedv2-base /.nestedv2-series >>.git/info/exclude
+	)
+	echo "$QEMU72_DSC_SHA256" >"$tmp/.nestedv2-base"
+	mv "$tmp" "$SRC"
+}
+
+apply_series() {
+	local want n=0 p
+	want=$(series_sum)
+	if stamp_ok "$SRC/.nestedv2-series" "$want"; then
+		return 0
+	fi
+	# Keep unchanged files (and their mtimes) so the rebuild stays small.
+	git -C "$SRC" am --abort >/dev/null 2>&1 || true
+	git -C "$SRC" checkout -q -f -B work base
+	git -C "$SRC" clean -qfdx -e .nestedv2-base
+	rm -f "$SRC/.nestedv2-series"
+	for p in $(series_patches); do
+		git -C "$SRC" am -q --keep-cr "$SERIES_DIR/$p" ||
+			die "git am failed on $p (tree left in $SRC)"
+		n=$((n + 1))
+	done
+	say "applied $n patches with git am in $SRC"
+	echo "$want" >"$SRC/.nestedv2-series"
+}
+
+do_source() {
+	unpack_base
+	apply_series
+}
+
+# --- quilt -------------------------------------------------------------------
+
+do_quilt() {
+	local a b
+	do_source
+	rm -rf "$QUILT_TREE"
+	mkdir -p "$QUILT_TREE"
+	git -C "$SRC" archive base | tar -C "$QUILT_TREE" -x
+	(
+		cd "$QUILT_TREE"
+		export QUILT_PATCHES=$SERIES_DIR QUILT_PC=.pc-nestedv2 QUILT_SERIES=series
+		if [ -n "$(series_patches)" ]; then
+			quilt push -a -q --fuzz=0 >"$LOGDIR/quilt.log" 2>&1 ||
+				die "quilt push failed at $(quilt top 2>/dev/null), see $LOGDIR/quilt.log"
+		fi
+		rm -rf .pc-nestedv2
+		git init -q -b quilt
+		git add -A -f .
+		git -c user.name=q -c user.email=q@q commit -q -m quilt
+	)
+	a=$(git -C "$QUILT_TREE" rev-parse 'HEAD^{tree}')
+	b=$(git -C "$SRC" rev-parse 'HEAD^{tree}')
+	[ "$a" = "$b" ] || die "quilt and git am trees differ ($a vs $b; quilt tree kept in $QUILT_TREE)"
+	rm -rf "$QUILT_TREE"
+	echo "quilt tree $a == git am tree $b" >"$LOGDIR/quilt.result"
+	say "quilt: $(series_patches | wc -l) patches apply with --fuzz=0 and match git am"
+}
+
+# --- sysroot -----------------------------------------------------------------
+
+fetch_deb() { # package -> prints the cached .deb path
+	local pkg=$1 ver deb
+	ver=$(apt-cache policy "$pkg:ppc64el" 2>/dev/null | awk '/Candidate:/ {print $2}')
+	[ -n "$ver" ] && [ "$ver" != "(none)" ] ||
+		die "no ppc64el candidate for $pkg (run 'make deps': ppc64el architecture and fresh lists)"
+	deb=$CACHE/debs/${pkg}_${ver/:/%3a}_ppc64el.deb
+	if [ ! -f "$deb" ]; then
+		(cd "$CACHE/debs" && apt-get download -q -o APT::Sandbox::User=root \
+			"$pkg:ppc64el=$ver" >/dev/null 2>&1) ||
+			die "apt-get download $pkg:ppc64el=$ver failed"
+	fi
+	echo "$deb"
+}
+
+# dpkg -x leaves absolute symlinks (libz.so -> /lib/...); inside a sysroot
+# they must point into the sysroot, so make them relative.
+relativize_links() { # root
+	local root=$1 l t dir
+	while IFS= read -r -d '' l; do
+		t=$(readlink "$l")
+		case $t in /*) ;; *) continue ;; esac
+		dir=$(dirname "${l#"$root"}")
+		ln -sfn "$(realpath -m --relative-to="$dir" "$t")" "$l"
+	done < <(find "$root" -type l -print0)
+}
+
+do_sysroot() {
+	local list deb want
+	list=$(for p in "${SYSROOT_PKGS[@]}"; do
+		printf '%s %s\n' "$p" "$(apt-cache policy "$p:ppc64el" 2>/dev/null | awk '/Candidate:/ {print $2}')"
+	done)
+	want=$(printf '%s\n' "$list" | sha256sum | cut -d' ' -f1)
+	if stamp_ok "$SYSROOT/.nestedv2-stamp" "$want"; then
+		return 0
+	fi
+	say "building $SYSROOT from ${#SYSROOT_PKGS[@]} ppc64el packages"
+	rm -rf "$SYSROOT" "$SYSROOT.tmp"
+	mkdir -p "$SYSROOT.tmp"
+	for p in "${SYSROOT_PKGS[@]}"; do
+		deb=$(fetch_deb "$p")
+		dpkg -x "$deb" "$SYSROOT.tmp"
+	done
+	relativize_links "$SYSROOT.tmp"
+	printf '%s\n' "$list" >"$SYSROOT.tmp/.packages"
+	{ echo "sysroot packages (ppc64el, apt candidates):"; printf '%s\n' "$list"; } >"$LOGDIR/sysroot.log"
+	echo "$want" >"$SYSROOT.tmp/.nestedv2-stamp"
+	mv "$SYSROOT.tmp" "$SYSROOT"
+}
+
+# --- build -------------------------------------------------------------------
+
+CONFIGURE_ARGS=(
+	--cross-prefix="$CROSS"
+	--target-list=ppc64-softmmu
+	--enable-kvm --disable-tcg
+	--without-default-features
+	--enable-fdt=system
+	--disable-docs --disable-werror
+)
+
+do_build() {
+	local want log=$LOGDIR/build.log t0 t1
+	do_source
+	do_sysroot
+	command -v "${CROSS}gcc" >/dev/null || die "${CROSS}gcc missing: run 'make deps'"
+	command -v meson >/dev/null || die "meson missing: run 'make deps'"
+	export PKG_CONFIG=pkg-config
+	export PKG_CONFIG_LIBDIR=$SYSROOT/usr/lib/$TRIPLET/pkgconfig:$SYSROOT/usr/share/pkgconfig
+	export PKG_CONFIG_SYSROOT_DIR=$SYSROOT
+	unset PKG_CONFIG_PATH
+	want=$(printf '%s\n' "${CONFIGURE_ARGS[@]}" "$SYSROOT" "$(cat "$SYSROOT/.nestedv2-stamp")" |
+		sha256sum | cut -d' ' -f1)
+	: >"$log"
+	t0=$(date +%s)
+	if ! stamp_ok "$OBJ/.nestedv2-configure" "$want" || [ ! -f "$OBJ/build.ninja" ]; then
+		say "configuring in $OBJ"
+		rm -rf "$OBJ"
+		mkdir -p "$OBJ"
+		(cd "$OBJ" && CC="ccache ${CROSS}gcc" nice -n 10 "$SRC/configure" "${CONFIGURE_ARGS[@]}" \
+			--extra-cflags="--sysroot=$SYSROOT" \
+			--extra-ldflags="--sysroot=$SYSROOT" >>"$log" 2>&1) ||
+			die "configure failed, see $log"
+		echo "$want" >"$OBJ/.nestedv2-configure"
+	fi
+	t1=$(date +%s)
+	echo "configure: $((t1 - t0)) s" >"$LOGDIR/timing.txt"
+	say "building qemu-system-ppc64 (log: $log)"
+	nice -n 10 ninja -C "$OBJ" -j "$JOBS" qemu-system-ppc64 >>"$log" 2>&1 ||
+		die "build failed, see $log"
+	echo "build: $(($(date +%s) - t1)) s" >>"$LOGDIR/timing.txt"
+	grep -c 'warning:' "$log" >"$LOGDIR/warnings.count" || true
+	cat "$LOGDIR/timing.txt" >&2
+}
+
+# --- payload -----------------------------------------------------------------
+
+# Find a library by soname the way ld.so would on the target.
+find_lib() { # root soname
+	local d
+	for d in lib/$TRIPLET usr/lib/$TRIPLET lib64 lib usr/lib; do
+		if [ -e "$1/$d/$2" ]; then
+			echo "$d/$2"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# Copy a path from the sysroot into the payload, following symlinks
+# (each link is recreated, and the file it names is copied too).
+copy_from_sysroot() { # relpath
+	local rel=$1 t dir
+	while :; do
+		dir=$(dirname "$rel")
+		mkdir -p "$PAYLOAD/$dir"
+		if [ -L "$SYSROOT/$rel" ]; then
+			t=$(readlink "$SYSROOT/$rel")
+			ln -sfn "$t" "$PAYLOAD/$rel"
+			rel=$(realpath -m --relative-to=/ "/$dir/$t")
+		else
+			cp -f "$SYSROOT/$rel" "$PAYLOAD/$rel"
+			return 0
+		fi
+	done
+}
+
+needed() { # elf
+	"${CROSS}readelf" -d "$1" | sed -n 's/.*(NEEDED).*Shared library: \[\(.*\)\]/\1/p'
+}
+
+interp() { # elf
+	"${CROSS}readelf" -l "$1" | sed -n 's/.*Requesting program interpreter: \(.*\)\]/\1/p'
+}
+
+do_payload() {
+	local bin=$OBJ/qemu-system-ppc64 queue=() seen=" " so rel i vofdeb ver
+	[ -x "$bin" ] || die "$bin missing: run '$0 build'"
+	rm -rf "$PAYLOAD"
+	mkdir -p "$PAYLOAD/usr/bin" "$PAYLOAD/usr/share/qemu"
+	"${CROSS}strip" -o "$PAYLOAD/usr/bin/qemu-system-ppc64" "$bin"
+	# The loader, at the path the binary asks for.
+	rel=$(interp "$bin")
+	[ -n "$rel" ] || die "no PT_INTERP in $bin"
+	copy_from_sysroot "${rel#/}"
+	# DT_NEEDED closure, breadth first.
+	mapfile -t queue < <(needed "$bin")
+	i=0
+	: >"$LOGDIR/payload-libs.txt"
+	while [ $i -lt ${#queue[@]} ]; do
+		so=${queue[$i]}
+		i=$((i + 1))
+		case $seen in *" $so "*) continue ;; esac
+		seen+="$so "
+		rel=$(find_lib "$SYSROOT" "$so") || die "$so (needed by the closure) not found in $SYSROOT"
+		copy_from_sysroot "$rel"
+		echo "/$rel" >>"$LOGDIR/payload-libs.txt"
+		mapfile -t -O ${#queue[@]} queue < <(needed "$(realpath "$SYSROOT/$rel")")
+	done
+	# vof.bin: Debian's qemu-system-data of the same version.
+	ver=$QEMU72_SRC_VERSION
+	vofdeb=$CACHE/debs/qemu-system-data_${ver/:/%3a}_all.deb
+	if [ ! -f "$vofdeb" ]; then
+		(cd "$CACHE/debs" && apt-get download -q -o APT::Sandbox::User=root \
+			"qemu-system-data=$ver" >/dev/null 2>&1) ||
+			die "apt-get download qemu-system-data=$ver failed"
+	fi
+	rm -rf "$BUILD/tmp/qemu72-data"
+	mkdir -p "$BUILD/tmp/qemu72-data"
+	dpkg-deb --fsys-tarfile "$vofdeb" | tar -C "$BUILD/tmp/qemu72-data" -x ./usr/share/qemu/vof.bin
+	cp "$BUILD/tmp/qemu72-data/usr/share/qemu/vof.bin" "$PAYLOAD/usr/share/qemu/vof.bin"
+	rm -rf "$BUILD/tmp/qemu72-data"
+	{
+		echo "binary: /usr/bin/qemu-system-ppc64 $(stat -c %s "$PAYLOAD/usr/bin/qemu-system-ppc64") bytes (stripped)"
+		echo "loader: $(interp "$bin")"
+		echo "libraries:"; sed 's/^/  /' "$LOGDIR/payload-libs.txt"
+		echo "data: /usr/share/qemu/vof.bin (qemu-system-data $ver)"
+	} >"$LOGDIR/payload.txt"
+	cat "$LOGDIR/payload.txt" >&2
+}
+
+case ${1:-all} in
+source) do_source ;;
+quilt) do_quilt ;;
+sysroot) do_sysroot ;;
+build) do_build ;;
+payload) do_payload ;;
+all)
+	do_source
+	do_quilt
+	do_build
+	do_payload
+	;;
+*) die "usage: $0 [source|quilt|sysroot|build|payload|all]" ;;
+esac
