@@ -14,6 +14,10 @@
 #   ci/qemu72.sh payload   build/payload/qemu-7.2: stripped binary, its
 #                          DT_NEEDED closure, the loader and vof.bin
 #   ci/qemu72.sh all       all of the above, in that order (the default)
+#   ci/qemu72.sh lint      check the series without touching any tree: every
+#                          listed patch exists, is a git format-patch mail
+#                          with the project's headers, and applies on base
+#                          (in a scratch index); runs before every git am
 #
 # Every step is incremental: it redoes work only when its inputs changed.
 # Logs go to build/results/qemu72/*.log; downloads are cached in
@@ -21,7 +25,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-SERIES_DIR=$TOP/qemu-patches/qemu-7.2
+SERIES_DIR=${QEMU72_SERIES_DIR:-$TOP/qemu-patches/qemu-7.2}
 SRC=$BUILD/src/qemu-7.2
 QUILT_TREE=$BUILD/src/qemu-7.2-quilt
 SYSROOT=$BUILD/sysroot/ppc64el-bookworm
@@ -105,12 +109,46 @@ unpack_base() {
 	mv "$tmp" "$SRC"
 }
 
+SIGNOFF='Signed-off-by: nestedv2 maintainers <maintainers@users.noreply.h-seed-112b9b78.example>'
+
+# Validate the series against the base commit in a scratch index: the
+# working tree, its branch and its build stay as they are when it fails.
+do_lint() {
+	local p f idx n=0 err
+	[ -f "$SERIES_DIR/series" ] || die "$SERIES_DIR/series: missing"
+	mkdir -p "$BUILD/tmp"
+	idx=$BUILD/tmp/qemu72-lint.$$.index
+	rm -f "$BUILD"/tmp/qemu72-lint.*.index
+	GIT_INDEX_FILE=$idx git -C "$SRC" read-tree base
+	for p in $(series_patches); do
+		f=$SERIES_DIR/$p
+		[ -f "$f" ] || die "series lists '$p' but $f does not exist"
+		head -1 "$f" | grep -q '^From [0-9a-f]\{40\} ' ||
+			die "$p: not a git format-patch file (no 'From <sha>' first line)"
+		grep -q '^Subject: ' "$f" || die "$p: no Subject: header"
+		grep -qxF "$SIGNOFF" "$f" || die "$p: no '$SIGNOFF' line"
+		grep -q '^Forwarded: ' "$f" || die "$p: no DEP-3 'Forwarded:' line"
+		grep -q '^diff --git ' "$f" || die "$p: contains no diff"
+		err=$(cd "$SRC" && GIT_INDEX_FILE=$idx git apply --cached "$f" 2>&1) ||
+			die "$p does not apply on top of the patches before it: $(echo "$err" | head -3 | tr '\n' ' ')"
+		n=$((n + 1))
+	done
+	for f in "$SERIES_DIR"/*.patch; do
+		[ -e "$f" ] || continue
+		series_patches | grep -qxF "$(basename "$f")" ||
+			die "$(basename "$f") is in $SERIES_DIR but not listed in series"
+	done
+	rm -f "$idx"
+	say "lint: $n patches well-formed and applying on base"
+}
+
 apply_series() {
 	local want n=0 p
 	want=$(series_sum)
 	if stamp_ok "$SRC/.nestedv2-series" "$want"; then
 		return 0
 	fi
+	do_lint
 	# Keep unchanged files (and their mtimes) so the rebuild stays small.
 	git -C "$SRC" am --abort >/dev/null 2>&1 || true
 	git -C "$SRC" checkout -q -f -B work base
@@ -342,6 +380,7 @@ do_payload() {
 
 case ${1:-all} in
 source) do_source ;;
+lint) unpack_base; do_lint ;;
 quilt) do_quilt ;;
 sysroot) do_sysroot ;;
 build) do_build ;;
