@@ -1,0 +1,27 @@
+# libvirt 9.0 (Debian 12) + libvirt-patches/libvirt-9.0: see docs/libvirt.md.
+# Sources: build/src/libvirt-9.0 (git, tag "base"), objects:
+# build/obj/libvirt-9.0, results: build/results/libvirt.
+.PHONY: libvirt libvirt-prepare libvirt-quilt libvirt-build libvirt-test
+
+## libvirt        libvirt 9.0: apply the series (git am + quilt check), build, run libvirt's suites
+libvirt:
+	ci/libvirt.sh all
+
+## libvirt-prepare  libvirt 9.0 source tree with the series applied (build/src/libvirt-9.0)
+libvirt-prepare:
+	ci/libvirt.sh prepare
+
+## libvirt-quilt  check the libvirt series applies with quilt and matches git am
+libvirt-quilt:
+	ci/libvirt.sh quilt
+
+## libvirt-build  minimal meson build of libvirt 9.0 (tests, virsh, QEMU driver)
+libvirt-build:
+	ci/libvirt.sh build
+
+## libvirt-test   run the libvirt suites + syntax-check into build/results/libvirt
+libvirt-test:
+	ci/libvirt.sh test
+
+CHECK_PREP += libvirt
+PYTEST_DIRS += tests/libvirt
