@@ -25,7 +25,11 @@ import time
 BAD_PATTERNS = [
     (re.compile(r"\bOops\b"), "Oops"),
     (re.compile(r"\bBUG:"), "BUG"),
-    (re.compile(r"\bWARNING:"), "WARNING"),
+    # A WARN() splat: "WARNING: CPU: 0 PID: 1 at file:line func" (or the
+    # older "WARNING: at ...").  Plain printk text that merely contains
+    # "WARNING:" (the pseries nvram driver's "WARNING: nvram corruption
+    # detected" on an unformatted NVRAM) is not a kernel warning.
+    (re.compile(r"\bWARNING: (CPU: \d+ PID: \d+|at )"), "WARNING"),
     (re.compile(r"Kernel panic"), "panic"),
     (re.compile(r"\bcut here\b"), "cut here"),
     (re.compile(r"Unable to handle kernel"), "unhandled kernel fault"),
