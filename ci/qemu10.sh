@@ -200,7 +200,8 @@ CONFIGURE_ARGS=(
 	--target-list=ppc64-softmmu
 	--without-default-features
 	--without-default-devices
-	"--with-devices-ppc64=$OBJ/nestedv2-devices"
+	# A name relative to configs/devices/ppc64-softmmu (meson wants that).
+	"--with-devices-ppc64=$(realpath -m --relative-to="$TREE/configs/devices/ppc64-softmmu" "$OBJ/nestedv2-devices")"
 	--enable-tcg
 	--enable-fdt=system
 	--disable-docs
@@ -209,6 +210,7 @@ CONFIGURE_ARGS=(
 	--disable-install-blobs
 	--disable-werror
 	--disable-debug-info
+	--python=/usr/bin/python3
 	--prefix=/usr
 	--firmwarepath=/usr/share/qemu
 	"--cc=ccache gcc"

@@ -1,0 +1,27 @@
+# The emulated PowerVM (L0): QEMU 10.0 from Debian + qemu-patches/qemu-10.0.
+# See docs/qemu-10.0.md.
+
+QEMU10_OBJ := $(BUILD)/obj/qemu-10.0
+# The harness boots this L0 when it exists (ci/mk/core.mk: L0_BIN).
+export L0_QEMU := $(QEMU10_OBJ)/qemu-system-ppc64
+
+.PHONY: qemu-l0 qemu-l0-src qemu-l0-quilt qemu-l0-clean
+
+## qemu-l0        fetch + patch + build our L0 qemu-system-ppc64 -> build/obj/qemu-10.0/
+qemu-l0:
+	ci/qemu10.sh all
+
+## qemu-l0-src    only unpack Debian's QEMU 10.0 and apply the series (git am)
+qemu-l0-src:
+	ci/qemu10.sh src
+
+## qemu-l0-quilt  check that the QEMU 10.0 series pushes with quilt to the same tree
+qemu-l0-quilt:
+	ci/qemu10.sh quilt
+
+## qemu-l0-clean  remove the QEMU 10.0 trees and objects (ccache is kept)
+qemu-l0-clean:
+	rm -rf $(BUILD)/src/qemu-10.0 $(BUILD)/src/qemu-10.0-base $(QEMU10_OBJ)
+
+CHECK_PREP += qemu-l0
+PYTEST_DIRS += tests/qemu10
