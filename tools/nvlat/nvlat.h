@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * nvlat: per-vCPU L1<->L2 switch latency reporter for KVM on PowerVM.
+ *
+ * Shared definitions.  The data model is deliberately tiny: every source
+ * (live perf ring buffers, an nvlat capture, `perf script` text) produces
+ * struct nv_event values plus task-name and lost-event notes, and hands
+ * them to the pipeline in main.c, which filters, records or aggregates.
+ */
+#ifndef NVLAT_H
+#define NVLAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define NVLAT_VERSION "1.0.0"
+
+/* The three components of kvm_hv:kvmppc_vcpu_stats, in record order. */
+enum { C_L1L2, C_L2L1, C_RUN, NCOMP };
+extern const char *const comp_name[NCOMP];
+
+/* Exit codes (documented in --help and nvlat.1). */
+enum {
+	EX_OK = 0,
+	EX_FAIL = 1,      /* runtime error: I/O, perf_event_open, ... */
+	EX_USAGE = 2,     /* bad command line */
+	EX_BADINPUT = 3,  /* replay input had bad records (report still printed) */
+	EX_NOTAVAIL = 4,  /* tracefs/tracepoint/PMU missing on this system */
+	EX_PERM = 5,      /* not allowed: perf_event_paranoid, capabilities */
+};
+
+#define NV_NOCPU UINT32_MAX
+
+struct nv_event {
+	uint64_t time_ns;       /* CLOCK_MONOTONIC (live) or the input's clock */
+	uint32_t pid;           /* thread group (the QEMU process); 0: unknown */
+	uint32_t tid;           /* the vCPU thread */
+	uint32_t cpu;           /* L1 CPU the event was seen on, NV_NOCPU if unknown */
+	int32_t vcpu;           /* vcpu_id from the tracepoint */
+	uint64_t v[NCOMP];      /* nanoseconds: l1_to_l2, l2_to_l1, l2_runtime */
+};
+
+/* ---- util.c ---- */
+extern const char *prog;
+void msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t m);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+/* Read a whole (small) file; returns malloc'd NUL-terminated text or NULL
+ * with errno set.  *len gets the length if len is not NULL. */
+char *read_file(const char *path, size_t *len);
+int parse_u64(const char *s, uint64_t *out);   /* decimal or 0x hex, whole string */
+int parse_secs(const char *s, uint64_t *ns);   /* "2", "0.5" -> ns, > 0 */
+
+/* ---- stats.c: log-linear histogram, exact below 256 ---- */
+#define HIST_SUB_BITS 7
+#define HIST_SUB (1u << HIST_SUB_BITS)
+#define HIST_NBUCKETS (2 * HIST_SUB + (64 - HIST_SUB_BITS - 1) * HIST_SUB)
+#define HIST_NGROUPS (HIST_NBUCKETS / HIST_SUB)
+
+struct series {
+	uint64_t n, sum, min, max;
+	/* buckets in groups of HIST_SUB, a group allocated when first used:
+	 * a series costs ~0.5 KiB plus 1 KiB per power of two it spans */
+	uint64_t *grp[HIST_NGROUPS];
+};
+
+uint64_t series_bucket(const struct series *s, unsigned idx);
+
+unsigned hist_index(uint64_t v);
+uint64_t hist_lo(unsigned idx);
+uint64_t hist_hi(unsigned idx);        /* inclusive */
+void series_add(struct series *s, uint64_t v);
+void series_reset(struct series *s);
+void series_free(struct series *s);
+/* Nearest-rank percentiles for each pct[i] (0 < pct <= 100). */
+void series_percentiles(const struct series *s, const double *pct, int npct,
+			uint64_t *out);
+/* log2 buckets: out[0] counts zeros, out[k] counts [2^(k-1), 2^k). */
+void series_log2(const struct series *s, uint64_t out[65]);
+
+/* ---- tpfmt.c: tracefs "format" file parser and raw record decoder ---- */
+struct tp_field {
+	int off, size, is_signed;
+};
+
+struct tp_format {
+	struct tp_field vcpu, comp[NCOMP];
+	int min_size;           /* raw record must be at least this long */
+};
+
+/* Field names looked up in the format file, default: the upstream ones. */
+extern const char *tp_default_fields[1 + NCOMP];
+int tpfmt_parse(const char *text, const char *const names[1 + NCOMP],
+		struct tp_format *f, char *err, size_t errlen);
+int tpfmt_decode(const struct tp_format *f, const void *raw, size_t rawlen,
+		 struct nv_event *ev);
+
+/* ---- names.c: VM and vCPU thread names ---- */
+int qemu_vm_name(const char *cmdline, size_t len, char *out, size_t outlen);
+void names_set(uint32_t pid, uint32_t tid, const char *thread, const char *vm);
+const char *names_thread(uint32_t tid);
+const char *names_vm(uint32_t pid);
+/* Live mode: look the task up in /proc unless already known.  Returns 1 if
+ * it was new (so a recorder can emit a TASK record). */
+int names_resolve_proc(uint32_t pid, uint32_t tid);
+void names_free(void);
+
+/* ---- capture.c: the nvlat capture format ---- */
+enum { REC_EVENT = 1, REC_TASK = 2, REC_LOST = 3, REC_INFO = 4 };
+
+struct cap_writer {
+	FILE *f;
+	const char *path;
+	uint64_t events, bytes;
+	int err;
+};
+
+uint32_t crc32_ieee(uint32_t crc, const void *buf, size_t len);
+int cap_open(struct cap_writer *w, const char *path);
+void cap_event(struct cap_writer *w, const struct nv_event *ev);
+void cap_task(struct cap_writer *w, uint32_t pid, uint32_t tid,
+	      const char *thread, const char *vm);
+void cap_lost(struct cap_writer *w, uint64_t time_ns, uint64_t count);
+void cap_info(struct cap_writer *w, const char *key, const char *value);
+int cap_close(struct cap_writer *w);
+
+/* ---- sources: each calls back into the pipeline (main.c) ---- */
+struct source_ops {
+	/* returns nonzero to stop reading (duration reached) */
+	int (*event)(const struct nv_event *ev);
+	void (*task)(uint32_t pid, uint32_t tid, const char *thread, const char *vm);
+	void (*lost)(uint64_t time_ns, uint64_t count);
+	void (*bad)(void);      /* one bad record/line was skipped */
+};
+
+/* Replay readers return the number of bad records/lines (>= 0), or -1 if
+ * the input could not be read at all (message already printed). */
+long replay_capture(const char *path, const struct source_ops *ops);
+long replay_perf_script(const char *path, const struct source_ops *ops);
+/* One `perf script` line: 1 event, 0 not ours/blank/comment, -1 garbled
+ * (*why says what is wrong). */
+int pscript_parse_line(char *line, struct nv_event *ev, char *comm,
+		       size_t commlen, const char **why);
+
+/* ---- live.c ---- */
+struct live_opts {
+	const char *tracepoint;            /* "kvm_hv:kvmppc_vcpu_stats" */
+	const char *fields[1 + NCOMP];
+	unsigned mmap_pages;
+	uint64_t interval_ns, duration_ns;
+	int verbose;
+};
+int live_run(const struct live_opts *o, const struct source_ops *ops,
+	     void (*tick)(uint64_t now_ns, int final));
+/* Error text for a failed perf_event_open, naming the cause. */
+int perf_open_error(int err, const char *what, char *buf, size_t len);
+volatile int *stop_flag(void);
+void install_signals(void);
+int online_cpus(int **cpus);   /* /sys/devices/system/cpu/online */
+uint64_t mono_ns(void);
+
+/* ---- pmu.c ---- */
+struct pmu_opts {
+	int pid;                /* -p PID or -1: per CPU */
+	uint64_t interval_ns, duration_ns;
+	int format;             /* OUT_* */
+	int verbose;
+};
+
+void pmu_csv_header(FILE *out);
+int pmu_encode(const char *pmudir, const char *event, uint64_t cfg[3],
+	       char *err, size_t errlen);
+int pmu_run(const struct pmu_opts *o);
+
+/* ---- output.c ---- */
+enum { OUT_TABLE, OUT_JSON, OUT_CSV };
+
+struct entry {
+	uint32_t pid, tid;
+	int32_t vcpu;           /* -1 for VM entries */
+	uint32_t nvcpus;        /* VM entries: vCPUs seen in this interval */
+	struct series s[NCOMP];
+	struct entry *next;     /* hash chain */
+};
+
+struct report {
+	int format, hist;
+	const char *source;     /* "live", "replay", "perf-script" */
+	unsigned interval;      /* 0-based interval number */
+	int intervals;          /* interval mode on */
+	double start_s, end_s;  /* relative to the first event / start */
+	uint64_t events, lost, bad;
+	struct entry **vms, **vcpus;
+	size_t nvms, nvcpus;
+};
+
+void output_report(FILE *out, const struct report *r);
+void output_csv_header(FILE *out);
+void csv_str(FILE *out, const char *s);
+void json_str(FILE *out, const char *s);
+
+#endif

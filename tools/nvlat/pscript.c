@@ -1,0 +1,326 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * nvlat: replay of `perf script` text.
+ *
+ * perf prints one line per sample, "COMM PID/TID [CPU] SECS.USECS: EVENT:
+ * TEXT".  COMM may contain blanks ("CPU 0/KVM"), so the header is parsed
+ * from the right, starting at the event name.  TEXT is the tracepoint's
+ * print format,
+ *
+ *   VCPU %d: l1_to_l2_cs_time=%llu ns l2_to_l1_cs_time=%llu ns l2_runtime=%llu ns
+ *
+ * or, when perf cannot use the print format, "name=value" per field
+ * (vcpu_id=, l1_to_l2_cs=, ...): both are accepted.  Lines of other events
+ * are skipped; anything else is reported with its line number and skipped.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nvlat.h"
+
+#define EVNAME "kvm_hv:kvmppc_vcpu_stats:"
+#define MAX_SHOWN 10
+
+static int is_time_tok(const char *b, const char *e)
+{
+	const char *p = b;
+	int digits = 0;
+
+	if (e - b < 2 || e[-1] != ':')
+		return 0;
+	for (; p < e - 1 && isdigit((unsigned char)*p); p++)
+		digits++;
+	if (p < e - 1 && *p == '.')
+		for (p++; p < e - 1 && isdigit((unsigned char)*p); p++)
+			;
+	return digits && p == e - 1;
+}
+
+static int parse_time(const char *b, const char *e, uint64_t *ns)
+{
+	uint64_t s = 0, f = 0, scale = 1000000000ull;
+
+	for (; b < e && isdigit((unsigned char)*b); b++) {
+		if (s > 1000000000000ull)
+			return -1;
+		s = s * 10 + (uint64_t)(*b - '0');
+	}
+	if (b < e && *b == '.')
+		for (b++; b < e && isdigit((unsigned char)*b); b++)
+			if (scale > 1) {
+				scale /= 10;
+				f += (uint64_t)(*b - '0') * scale;
+			}
+	*ns = s * 1000000000ull + f;
+	return 0;
+}
+
+/* Another event's sample line: "... SECS.USECS: something: ..." */
+static int other_event(const char *line)
+{
+	const char *p = line;
+
+	if (strstr(line, "PERF_RECORD_"))
+		return 1;
+	while (*p) {
+		const char *b, *e;
+
+		while (*p && isspace((unsigned char)*p))
+			p++;
+		b = p;
+		while (*p && !isspace((unsigned char)*p))
+			p++;
+		e = p;
+		if (e > b && is_time_tok(b, e)) {
+			while (*p && isspace((unsigned char)*p))
+				p++;
+			b = p;
+			while (*p && !isspace((unsigned char)*p))
+				p++;
+			return p > b && p[-1] == ':';
+		}
+	}
+	return 0;
+}
+
+static int parse_uint(const char *s, uint64_t *v)
+{
+	return parse_u64(s, v);
+}
+
+static int parse_int(const char *s, int32_t *v)
+{
+	char *e;
+	long x;
+
+	errno = 0;
+	x = strtol(s, &e, 10);
+	if (errno || e == s || *e || x < INT32_MIN || x > INT32_MAX)
+		return -1;
+	*v = (int32_t)x;
+	return 0;
+}
+
+static int header(char *line, char *evpos, struct nv_event *ev, char *comm,
+		  size_t commlen, const char **why)
+{
+	char *e = evpos, *b;
+	uint64_t a, t;
+
+	/* time */
+	while (e > line && isspace((unsigned char)e[-1]))
+		e--;
+	b = e;
+	while (b > line && !isspace((unsigned char)b[-1]))
+		b--;
+	if (!is_time_tok(b, e)) {
+		*why = "no timestamp (SECS.USECS:) before the event name";
+		return -1;
+	}
+	parse_time(b, e - 1, &ev->time_ns);
+	/* [cpu] */
+	for (e = b; e > line && isspace((unsigned char)e[-1]); e--)
+		;
+	b = e;
+	while (b > line && !isspace((unsigned char)b[-1]))
+		b--;
+	ev->cpu = NV_NOCPU;
+	if (e - b >= 3 && *b == '[' && e[-1] == ']') {
+		char tmp[16];
+		size_t n = (size_t)(e - b - 2);
+
+		if (n >= sizeof(tmp) || (memcpy(tmp, b + 1, n), tmp[n] = '\0',
+					 parse_u64(tmp, &a)) || a > UINT32_MAX - 1) {
+			*why = "bad CPU number";
+			return -1;
+		}
+		ev->cpu = (uint32_t)a;
+		for (e = b; e > line && isspace((unsigned char)e[-1]); e--)
+			;
+		b = e;
+		while (b > line && !isspace((unsigned char)b[-1]))
+			b--;
+	}
+	/* PID/TID or TID */
+	ev->pid = ev->tid = 0;
+	if (e > b && isdigit((unsigned char)*b)) {
+		char tmp[32], *slash;
+		size_t n = (size_t)(e - b);
+
+		if (n < sizeof(tmp)) {
+			memcpy(tmp, b, n);
+			tmp[n] = '\0';
+			slash = strchr(tmp, '/');
+			if (slash)
+				*slash = '\0';
+			if (!parse_u64(tmp, &a) && a <= UINT32_MAX &&
+			    (!slash || (!parse_u64(slash + 1, &t) && t <= UINT32_MAX))) {
+				if (slash) {
+					ev->pid = (uint32_t)a;
+					ev->tid = (uint32_t)t;
+				} else {
+					ev->tid = (uint32_t)a;
+				}
+				e = b;
+			}
+		}
+	}
+	/* the rest is the thread's comm */
+	while (e > line && isspace((unsigned char)e[-1]))
+		e--;
+	b = line;
+	while (b < e && isspace((unsigned char)*b))
+		b++;
+	{
+		size_t n = (size_t)(e - b);
+
+		if (n >= commlen)
+			n = commlen - 1;
+		memcpy(comm, b, n);
+		comm[n] = '\0';
+	}
+	return 0;
+}
+
+int pscript_parse_line(char *line, struct nv_event *ev, char *comm,
+		       size_t commlen, const char **why)
+{
+	char *p = line, *ev_at, *tok, *save = NULL;
+	int have[1 + NCOMP] = { 0 };
+	size_t n = strlen(line);
+
+	while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		line[--n] = '\0';
+	while (*p && isspace((unsigned char)*p))
+		p++;
+	if (!*p || *p == '#')
+		return 0;
+	ev_at = strstr(line, EVNAME);
+	while (ev_at && ev_at > line && !isspace((unsigned char)ev_at[-1]))
+		ev_at = strstr(ev_at + 1, EVNAME);
+	if (!ev_at) {
+		if (other_event(line))
+			return 0;
+		*why = "not a `perf script` sample line";
+		return -1;
+	}
+	if (header(line, ev_at, ev, comm, commlen, why))
+		return -1;
+
+	for (tok = strtok_r(ev_at + strlen(EVNAME), " \t", &save); tok;
+	     tok = strtok_r(NULL, " \t", &save)) {
+		char *eq = strchr(tok, '='), *val;
+		size_t tl;
+		int idx = -1;
+
+		if (strcmp(tok, "VCPU") == 0) {
+			char *num = strtok_r(NULL, " \t", &save);
+
+			tl = num ? strlen(num) : 0;
+			if (!tl || num[tl - 1] != ':') {
+				*why = "bad \"VCPU n:\" field";
+				return -1;
+			}
+			num[tl - 1] = '\0';
+			if (parse_int(num, &ev->vcpu)) {
+				*why = "bad vCPU number";
+				return -1;
+			}
+			have[0] = 1;
+			continue;
+		}
+		if (!eq)
+			continue;       /* "ns" units and anything unknown */
+		*eq = '\0';
+		val = eq + 1;
+		tl = strlen(val);
+		if (tl && val[tl - 1] == ',')
+			val[--tl] = '\0';
+		if (strcmp(tok, "vcpu_id") == 0)
+			idx = 0;
+		else if (!strcmp(tok, "l1_to_l2_cs_time") || !strcmp(tok, "l1_to_l2_cs"))
+			idx = 1 + C_L1L2;
+		else if (!strcmp(tok, "l2_to_l1_cs_time") || !strcmp(tok, "l2_to_l1_cs"))
+			idx = 1 + C_L2L1;
+		else if (!strcmp(tok, "l2_runtime"))
+			idx = 1 + C_RUN;
+		if (idx < 0)
+			continue;
+		if (idx == 0 ? parse_int(val, &ev->vcpu) :
+			       parse_uint(val, &ev->v[idx - 1])) {
+			static char buf[96];
+
+			snprintf(buf, sizeof(buf), "bad value for %s: '%.40s'",
+				 idx ? comp_name[idx - 1] : "vcpu_id", val);
+			*why = buf;
+			return -1;
+		}
+		have[idx] = 1;
+	}
+	for (int i = 0; i < 1 + NCOMP; i++) {
+		if (!have[i]) {
+			static const char *const miss[] = {
+				"missing vcpu_id (VCPU n:)", "missing l1_to_l2_cs_time",
+				"missing l2_to_l1_cs_time", "missing l2_runtime",
+			};
+			*why = miss[i];
+			return -1;
+		}
+	}
+	return 1;
+}
+
+long replay_perf_script(const char *path, const struct source_ops *ops)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+	char *line = NULL, comm[256];
+	size_t cap = 0;
+	ssize_t n;
+	unsigned long lineno = 0;
+	long nbad = 0;
+
+	if (!f) {
+		msg("cannot open %s: %s", path, strerror(errno));
+		return -1;
+	}
+	while ((n = getline(&line, &cap, f)) >= 0) {
+		struct nv_event ev;
+		const char *why = NULL;
+		char snip[81];
+		int r;
+
+		lineno++;
+		snprintf(snip, sizeof(snip), "%s", line);
+		snip[strcspn(snip, "\r\n")] = '\0';
+		if ((size_t)n != strlen(line)) {
+			r = -1;
+			why = "binary data (NUL byte) in text";
+		} else {
+			r = pscript_parse_line(line, &ev, comm, sizeof(comm), &why);
+		}
+		if (r < 0) {
+			ops->bad();
+			if (++nbad <= MAX_SHOWN)
+				msg("%s: line %lu: %s; skipped: %s", path, lineno,
+				    why, snip);
+			continue;
+		}
+		if (r == 0)
+			continue;
+		if (*comm && ev.tid && strcmp(names_thread(ev.tid), comm) != 0)
+			ops->task(ev.pid, ev.tid, comm, NULL);
+		if (ops->event(&ev))
+			break;
+	}
+	if (ferror(f))
+		msg("reading %s: %s", path, strerror(errno));
+	if (nbad > MAX_SHOWN)
+		msg("%s: %ld more bad lines not shown", path, nbad - MAX_SHOWN);
+	free(line);
+	if (f != stdin)
+		fclose(f);
+	return nbad;
+}
