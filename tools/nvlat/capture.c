@@ -388,21 +388,25 @@ long replay_capture(const char *path, const struct source_ops *ops)
 {
 	struct rd rd = { path, 0, ops };
 	size_t len, off, rlen = 0;
+	long status = 0;        /* -2: not a capture at all */
 	int mapped;
 	unsigned char *buf = load_input(path, &len, &mapped);
 	unsigned ver, hlen;
 
 	if (!buf)
 		return -1;
+	if (strcmp(path, "-") == 0)
+		rd.path = path = "<stdin>";
 	if (len < CAP_HDR_LEN || memcmp(buf, CAP_MAGIC, 8) != 0) {
 		int text = len > 0 && memchr(buf, '\n', len < 4096 ? len : 4096) &&
 			   !memchr(buf, '\0', len < 4096 ? len : 4096);
 
-		msg("%s: not an nvlat capture (%s)%s", path,
-		    len < CAP_HDR_LEN ? "file shorter than the 16-byte header" :
-		    "no NVLATCAP magic at offset 0",
-		    text ? "; for `perf script` text use --perf-script" : "");
-		rlen = 1;
+		if (len < CAP_HDR_LEN && !memcmp(buf, CAP_MAGIC, len < 8 ? len : 8))
+			msg("%s: truncated capture: %zu of the 16 header bytes", path, len);
+		else
+			msg("%s: not an nvlat capture (no NVLATCAP magic at offset 0)%s",
+			    path, text ? "; for `perf script` text use --perf-script" : "");
+		status = -2;
 		goto out;
 	}
 	ver = get16(buf + 8);
@@ -410,7 +414,7 @@ long replay_capture(const char *path, const struct source_ops *ops)
 	if (ver != CAP_VERSION || hlen < CAP_HDR_LEN || hlen > len) {
 		msg("%s: unsupported capture version %u (header length %u); this nvlat reads version %d",
 		    path, ver, hlen, CAP_VERSION);
-		rlen = 1;
+		status = -2;
 		goto out;
 	}
 
@@ -448,11 +452,11 @@ long replay_capture(const char *path, const struct source_ops *ops)
 	}
 	if (rd.bad > MAX_SHOWN)
 		msg("%s: %ld more bad records not shown", path, rd.bad - MAX_SHOWN);
-	rlen = 0;
+	status = rd.bad;
 out:
 	if (mapped)
 		munmap(buf, len);
 	else
 		free(buf);
-	return rlen ? -1 : rd.bad;
+	return status;
 }

@@ -544,7 +544,7 @@ int main(int argc, char **argv)
 		nbad = replay ? replay_capture(replay, &ops) :
 				replay_perf_script(pscript, &ops);
 		if (nbad < 0) {
-			rc = EX_FAIL;
+			rc = nbad == -2 ? EX_BADINPUT : EX_FAIL;
 			if (P.record)
 				cap_close(&P.cap);
 			goto out;

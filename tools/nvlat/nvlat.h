@@ -136,8 +136,9 @@ struct source_ops {
 	void (*bad)(void);      /* one bad record/line was skipped */
 };
 
-/* Replay readers return the number of bad records/lines (>= 0), or -1 if
- * the input could not be read at all (message already printed). */
+/* Replay readers return the number of bad records/lines (>= 0), -1 if the
+ * input could not be read (I/O) or -2 if it is not that kind of input at
+ * all; the message is already printed. */
 long replay_capture(const char *path, const struct source_ops *ops);
 long replay_perf_script(const char *path, const struct source_ops *ops);
 /* One `perf script` line: 1 event, 0 not ours/blank/comment, -1 garbled

@@ -127,6 +127,7 @@ int pmu_encode(const char *pmudir, const char *event, uint64_t cfg[3],
 			free(txt);
 			return -1;
 		}
+		fmt[strcspn(fmt, "\n")] = '\0';
 		r = apply_format(fmt, val, cfg, err, errlen);
 		free(fmt);
 		if (r) {

@@ -286,6 +286,8 @@ long replay_perf_script(const char *path, const struct source_ops *ops)
 		msg("cannot open %s: %s", path, strerror(errno));
 		return -1;
 	}
+	if (f == stdin)
+		path = "<stdin>";
 	while ((n = getline(&line, &cap, f)) >= 0) {
 		struct nv_event ev;
 		const char *why = NULL;
@@ -295,11 +297,18 @@ long replay_perf_script(const char *path, const struct source_ops *ops)
 		lineno++;
 		snprintf(snip, sizeof(snip), "%s", line);
 		snip[strcspn(snip, "\r\n")] = '\0';
+		for (char *q = snip; *q; q++)   /* garbled bytes stay off the tty */
+			if ((unsigned char)*q < 0x20 || (unsigned char)*q >= 0x7f)
+				*q = '?';
 		if ((size_t)n != strlen(line)) {
 			r = -1;
 			why = "binary data (NUL byte) in text";
 		} else {
+			int cut = n > 0 && line[n - 1] != '\n';
+
 			r = pscript_parse_line(line, &ev, comm, sizeof(comm), &why);
+			if (r < 0 && cut)
+				why = "truncated last line (the input was cut short)";
 		}
 		if (r < 0) {
 			ops->bad();

@@ -1,0 +1,160 @@
+"""nvlat replay: golden outputs, filters, formats, record round trips."""
+import csv
+import io
+import json
+
+import pytest
+
+import nvcap
+
+
+def test_committed_sample_matches_the_documented_format(sample_nvl, sample_txt):
+    # the committed captures are what the independent writer produces
+    assert sample_nvl.read_bytes() == nvcap.sample_capture()
+    assert sample_txt.read_text() == nvcap.sample_perf_script()
+    kinds = [t for _, t, _ in nvcap.parse(sample_nvl.read_bytes())]
+    assert kinds.count(nvcap.EVENT) == 240 and kinds.count(nvcap.TASK) == 4
+
+
+@pytest.mark.parametrize("name,args", [
+    ("table.txt", []),
+    ("table-hist.txt", ["--hist"]),
+    ("json.txt", ["--json"]),
+    ("json-hist.txt", ["--json", "--hist"]),
+    ("csv.txt", ["--csv"]),
+    ("csv-hist.txt", ["--csv", "--hist"]),
+    ("interval-table.txt", ["-i", "1"]),
+    ("interval-json.txt", ["-i", "0.5", "--json"]),
+])
+def test_golden_capture(run, golden, sample_nvl, name, args):
+    p = run("-r", sample_nvl, *args)
+    assert p.returncode == 0, p.stderr
+    assert p.stderr == ""
+    golden("capture-" + name, p.stdout)
+
+
+@pytest.mark.parametrize("name,args", [
+    ("table.txt", []),
+    ("json.txt", ["--json"]),
+    ("csv.txt", ["--csv"]),
+])
+def test_golden_perf_script(run, golden, sample_txt, name, args):
+    p = run("--perf-script", sample_txt, *args)
+    assert p.returncode == 0, p.stderr
+    golden("perf-script-" + name, p.stdout)
+
+
+def _report(run, *args):
+    p = run(*args, "--json")
+    assert p.returncode == 0, p.stderr
+    return [json.loads(line) for line in p.stdout.splitlines()]
+
+
+def test_capture_and_perf_script_agree(run, sample_nvl, sample_txt):
+    a = _report(run, "-r", sample_nvl)[0]
+    b = _report(run, "--perf-script", sample_txt)[0]
+    for r in (a, b):
+        assert r["events"] == 240
+    assert a["lost"] == 5 and b["lost"] == 0
+    strip = lambda es: [{k: v for k, v in e.items() if k != "vm"} for e in es]
+    assert strip(a["vcpus"]) == strip(b["vcpus"])
+    assert strip(a["vms"]) == strip(b["vms"])
+    assert [v["vm"] for v in a["vms"]] == ["guest1", "guest2", ""]
+
+
+def test_stdin(run, sample_nvl, sample_txt):
+    a = run("-r", "-", "--json", input=sample_nvl.read_bytes())
+    b = run("--perf-script", "-", "--json", input=sample_txt.read_bytes())
+    assert a.returncode == 0 and b.returncode == 0
+    assert json.loads(a.stdout)["events"] == json.loads(b.stdout)["events"] == 240
+
+
+def test_known_totals(run, sample_nvl):
+    r = _report(run, "-r", sample_nvl)[0]
+    evs = nvcap.sample_events()
+    for vc in r["vcpus"]:
+        mine = [e for e in evs if e[1] == vc["pid"] and e[4] == vc["vcpu"]]
+        assert vc["events"] == len(mine)
+        for i, comp in enumerate(("l1_to_l2", "l2_to_l1", "l2_runtime")):
+            vals = [e[5 + i] for e in mine]
+            assert vc[comp]["sum"] == sum(vals)
+            assert vc[comp]["min"] == min(vals) and vc[comp]["max"] == max(vals)
+            assert vc[comp]["mean"] == pytest.approx(sum(vals) / len(vals), abs=0.05)
+        sw = sum(e[5] + e[6] for e in mine)
+        assert vc["switch_pct"] == pytest.approx(100 * sw / (sw + sum(e[7] for e in mine)), abs=0.005)
+    g1 = next(v for v in r["vms"] if v["vm"] == "guest1")
+    assert g1["vcpus"] == 2 and g1["events"] == 120
+    threads = {(v["pid"], v["vcpu"]): v["thread"] for v in r["vcpus"]}
+    assert threads[(4001, 1)] == "CPU 1/KVM"
+
+
+@pytest.mark.parametrize("args,want", [
+    (["--vm", "guest1"], {(4001, 0), (4001, 1)}),
+    (["--vm", "5001"], {(5001, 0)}),
+    (["--vm", "guest2", "--vm", "6001"], {(5001, 0), (6001, 0)}),
+    (["--vcpu", "1"], {(4001, 1)}),
+    (["--vcpu", "0", "--vm", "guest1"], {(4001, 0)}),
+    (["--vcpu", "0", "--vcpu", "1", "--vm", "guest1"], {(4001, 0), (4001, 1)}),
+    (["--vm", "nosuchvm"], set()),
+])
+def test_filters(run, sample_nvl, args, want):
+    r = _report(run, "-r", sample_nvl, *args)[0]
+    assert {(v["pid"], v["vcpu"]) for v in r["vcpus"]} == want
+    assert r["events"] == 60 * len(want)
+
+
+def test_filter_no_match_prints_empty_report(run, sample_nvl):
+    p = run("-r", sample_nvl, "--vm", "nosuchvm")
+    assert p.returncode == 0
+    assert "0 events" in p.stdout and "no events" in p.stdout
+
+
+def test_csv_is_well_formed(run, sample_nvl):
+    p = run("-r", sample_nvl, "--csv", "--hist")
+    rows = list(csv.DictReader(io.StringIO(p.stdout)))
+    assert len(rows) == 3 * (3 + 4)     # 3 VMs + 4 vCPUs, 3 components
+    assert {r["scope"] for r in rows} == {"vm", "vcpu"}
+    for r in rows:
+        assert int(r["count"]) == sum(int(x.split(":")[1]) for x in r["log2_hist"].split(";"))
+
+
+def test_json_hist_counts(run, sample_nvl):
+    r = _report(run, "-r", sample_nvl, "--hist")[0]
+    for e in r["vms"] + r["vcpus"]:
+        for comp in ("l1_to_l2", "l2_to_l1", "l2_runtime"):
+            h = e[comp]["log2_hist"]
+            assert sum(b["count"] for b in h) == e[comp]["count"]
+            for b in h:
+                assert b["lt"] == 2 * b["ge"] or (b["ge"] == 0 and b["lt"] == 1)
+                assert b["ge"] <= e[comp]["max"]
+
+
+def test_record_converts_perf_script(run, tmp_path, sample_txt, sample_nvl):
+    out = tmp_path / "conv.nvl"
+    p = run("record", "-o", out, "--perf-script", sample_txt)
+    assert p.returncode == 0, p.stderr
+    assert "recorded 240 events" in p.stderr
+    kinds = [t for _, t, _ in nvcap.parse(out.read_bytes())]
+    assert kinds.count(nvcap.EVENT) == 240
+    a = _report(run, "-r", out)[0]
+    b = _report(run, "--perf-script", sample_txt)[0]
+    for k in ("vms", "vcpus", "events"):
+        assert a[k] == b[k]
+
+
+def test_record_with_filter_roundtrip(run, tmp_path, sample_nvl):
+    out = tmp_path / "g1.nvl"
+    p = run("record", "-o", out, "-r", sample_nvl, "--vm", "guest1")
+    assert p.returncode == 0, p.stderr
+    a = _report(run, "-r", out)[0]
+    b = _report(run, "-r", sample_nvl, "--vm", "guest1")[0]
+    assert a["vcpus"] == b["vcpus"] and a["lost"] == 5
+    assert [v["vm"] for v in a["vms"]] == ["guest1"]
+
+
+def test_record_to_stdout(run, sample_nvl):
+    p = run("record", "-o", "-", "-r", sample_nvl)
+    assert p.returncode == 0
+    data = p.stdout.encode("utf-8", "surrogateescape")
+    assert data[:8] == b"NVLATCAP"
+    assert sum(1 for _, t, _ in nvcap.parse(data) if t == nvcap.EVENT) == 240
