@@ -1,0 +1,111 @@
+#!/bin/sh
+# DEXCR/HASHKEYR/HASHPKEYR migration check.
+#
+#   migcheck.sh QEMU ELF WORKDIR [QEMU ARGS...]
+#
+# Boots ELF (migcheck.elf, built from this directory) as the kernel of a
+# pseries VM, waits until it has set DEXCR/HASHKEYR and printed
+# "migcheck: ready", migrates the VM into WORKDIR/state with
+# `migrate "exec:cat > state"`, quits, starts a second QEMU with
+# `-incoming "exec:cat state"`, types 'v' on its console and waits for
+# "migcheck: PASS" or "migcheck: FAIL ...".  QEMU ARGS are the machine,
+# CPU and accelerator options (the same for both sides), e.g.
+#   -accel kvm -M pseries,x-vof=on,cap-sbbc=broken,... -cpu host -m 512M
+#
+# POSIX sh only (runs under busybox inside the L1): the consoles and
+# monitors are QEMU "pipe:" chardevs on FIFOs.  Exit status: 0 PASS,
+# 1 FAIL, 2 harness/QEMU error.  Logs stay in WORKDIR.
+set -eu
+
+[ $# -ge 3 ] || { echo "usage: $0 QEMU ELF WORKDIR [QEMU ARGS...]" >&2; exit 2; }
+qemu=$1 elf=$2 dir=$3
+shift 3
+timeout=${MIGCHECK_TIMEOUT:-60}
+
+mkdir -p "$dir"
+cd "$dir"
+rm -f ./*.in ./*.out ./*.log state qemu-*.pid
+
+fail() { echo "migcheck.sh: error: $*" >&2; cleanup; exit 2; }
+
+pids=
+cleanup() {
+	for p in $pids; do kill "$p" 2>/dev/null || true; done
+	exec 3>&- 4>&- 5>&- 6>&- 2>/dev/null || true
+}
+
+# wait_for FILE PATTERN: until grep finds PATTERN in FILE (or timeout).
+wait_for() {
+	i=0
+	while ! grep -q "$2" "$1" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -le $((timeout * 5)) ] || return 1
+		sleep 0.2
+	done
+}
+
+# start NAME [QEMU ARGS...]: QEMU with pipe chardevs NAME-ser, NAME-mon;
+# sets $qpid.  Our ends of the .in FIFOs are opened read-write (3<>) so
+# that no open blocks whatever order QEMU opens them in.
+start() {
+	name=$1
+	shift
+	for f in "$name-ser" "$name-mon"; do
+		mkfifo "$f.in" "$f.out"
+		cat "$f.out" >"$f.log" &
+		pids="$pids $!"
+	done
+	"$qemu" "$@" -display none -kernel "$elf" \
+		-serial "pipe:$name-ser" -monitor "pipe:$name-mon" \
+		</dev/null >"$name-qemu.log" 2>&1 &
+	qpid=$!
+	pids="$pids $qpid"
+}
+
+# 1. Source VM.
+start src "$@"
+src=$qpid
+exec 3<>src-mon.in 4<>src-ser.in
+wait_for src-ser.log "migcheck: ready" ||
+	fail "source never printed 'migcheck: ready' (see $dir/src-ser.log, src-qemu.log)"
+
+# 2. Migrate to a file and stop the source.
+echo 'migrate "exec:cat > state"' >&3
+i=0
+until grep -q "Migration status: completed" src-mon.log; do
+	grep -q "Migration status: failed" src-mon.log && fail "migration failed (src-mon.log)"
+	i=$((i + 1))
+	[ $i -le $((timeout * 2)) ] || fail "migration did not complete (src-mon.log)"
+	echo "info migrate" >&3
+	sleep 0.5
+done
+echo quit >&3
+wait "$src" 2>/dev/null || true
+exec 3>&- 4>&-
+[ -s state ] || fail "no migration stream written"
+
+# 3. Destination VM from the stream.
+start dst "$@" -incoming "exec:cat state"
+dst=$qpid
+exec 5<>dst-mon.in 6<>dst-ser.in
+i=0
+until grep -q "VM status: running" dst-mon.log; do
+	if ! kill -0 "$dst" 2>/dev/null; then
+		fail "destination QEMU exited: $(cat dst-qemu.log)"
+	fi
+	i=$((i + 1))
+	[ $i -le $((timeout * 2)) ] || fail "destination never ran (dst-mon.log, dst-qemu.log)"
+	echo "info status" >&5
+	sleep 0.5
+done
+
+# 4. Ask the payload to compare.
+printf v >&6
+wait_for dst-ser.log "migcheck: PASS\|migcheck: FAIL" ||
+	fail "destination printed no verdict (dst-ser.log)"
+echo quit >&5
+wait "$dst" 2>/dev/null || true
+exec 5>&- 6>&-
+cleanup
+grep "^migcheck: " src-ser.log dst-ser.log | sed 's/^[a-z]*-ser.log://'
+grep -q "migcheck: PASS" dst-ser.log

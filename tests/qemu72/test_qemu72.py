@@ -1,0 +1,431 @@
+"""QEMU 7.2 (the VMM inside the L1): series, build and payload checks.
+
+`make qemu72` (ci/qemu72.sh all) prepares what these tests read:
+build/src/qemu-7.2 (base + series by git am), build/obj/qemu-7.2-ppc64el
+(the ppc64el KVM-only build) and build/payload/qemu-7.2 (the overlay).
+Tests that need a missing artefact fail and say which step to run.
+"""
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+TOP = Path(__file__).resolve().parents[2]
+BUILD = Path(os.environ.get("BUILD", TOP / "build"))
+RESULTS = Path(os.environ.get("RESULTS", BUILD / "results"))
+SERIES_DIR = TOP / "qemu-patches" / "qemu-7.2"
+SRC = BUILD / "src" / "qemu-7.2"
+OBJ = BUILD / "obj" / "qemu-7.2-ppc64el"
+PAYLOAD = BUILD / "payload" / "qemu-7.2"
+SCRIPT = TOP / "ci" / "qemu72.sh"
+CROSS = "powerpc64le-linux-gnu-"
+SIGNOFF = ("Signed-off-by: nestedv2 maintainers "
+           "<maintainers@users.noreply.h-seed-112b9b78.example>")
+LIB_DIRS = ["lib/powerpc64le-linux-gnu", "usr/lib/powerpc64le-linux-gnu",
+            "lib64", "lib", "usr/lib"]
+
+
+def run(cmd, **kw):
+    kw.setdefault("capture_output", True)
+    kw.setdefault("text", True)
+    return subprocess.run(cmd, **kw)
+
+
+def series():
+    names = []
+    for line in (SERIES_DIR / "series").read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            names.append(line.split()[0])
+    return names
+
+
+PATCHES = series()
+
+
+def need(path, step):
+    if not Path(path).exists():
+        pytest.fail(f"{path} missing: run `make qemu72` ({step})")
+
+
+def git(*args, cwd=SRC):
+    r = run(["git", "-C", str(cwd), *args])
+    assert r.returncode == 0, r.stderr
+    return r.stdout.strip()
+
+
+# --- the series --------------------------------------------------------------
+
+def test_series_lists_exactly_the_patch_files():
+    on_disk = sorted(p.name for p in SERIES_DIR.glob("*.patch"))
+    assert PATCHES, "empty series"
+    assert sorted(PATCHES) == on_disk
+    assert len(set(PATCHES)) == len(PATCHES)
+
+
+def test_series_is_commented():
+    text = (SERIES_DIR / "series").read_text()
+    comments = [l for l in text.splitlines() if l.startswith("#")]
+    assert len(comments) >= len(PATCHES)
+    assert "Forwarded" in text or "forwarded" in text
+
+
+@pytest.mark.parametrize("name", PATCHES)
+def test_patch_headers(name):
+    text = (SERIES_DIR / name).read_text()
+    head, _, _ = text.partition("\n---\n")
+    assert re.match(r"From [0-9a-f]{40} ", text), "not git format-patch output"
+    assert re.search(r"^From: .+ <.+>$", head, re.M)
+    assert re.search(r"^Subject: \[PATCH", head, re.M)
+    assert re.search(r"^Forwarded: no$", head, re.M), "DEP-3 Forwarded: line"
+    assert SIGNOFF in head.splitlines()
+    body = head.split("\n\n", 1)[1]
+    words = len(body.split())
+    assert words >= 60, f"commit message too thin ({words} words): say why"
+
+
+@pytest.mark.parametrize("name", PATCHES)
+def test_checkpatch(name):
+    need(SRC / "scripts" / "checkpatch.pl", "source")
+    r = run(["perl", "scripts/checkpatch.pl", str(SERIES_DIR / name)],
+            cwd=SRC)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "total: 0 errors, 0 warnings" in r.stdout, r.stdout
+
+
+def test_git_am_applied_the_whole_series():
+    need(SRC / ".nestedv2-series", "source")
+    subjects = git("log", "--reverse", "--format=%s", "base..HEAD").splitlines()
+    assert len(subjects) == len(PATCHES)
+    for subj, name in zip(subjects, PATCHES):
+        text = (SERIES_DIR / name).read_text()
+        m = re.search(r"^Subject: \[PATCH[^\]]*\] (.*(?:\n .*)*)", text, re.M)
+        want = " ".join(m.group(1).split())
+        assert subj == want
+    assert git("status", "--porcelain", "--untracked-files=no") == ""
+
+
+def test_quilt_gives_the_same_tree_as_git_am(tmp_path):
+    """Push the series with quilt on a pristine export of base and compare
+    the resulting tree object with the git am result."""
+    need(SRC / ".nestedv2-series", "source")
+    tree = tmp_path / "quilt"
+    tree.mkdir()
+    archive = run(["git", "-C", str(SRC), "archive", "base"],
+                  capture_output=True, text=False)
+    assert archive.returncode == 0
+    r = subprocess.run(["tar", "-C", str(tree), "-x"], input=archive.stdout)
+    assert r.returncode == 0
+    env = dict(os.environ, QUILT_PATCHES=str(SERIES_DIR), QUILT_PC=".pc-q",
+               QUILT_SERIES="series")
+    r = run(["quilt", "push", "-a", "-q", "--fuzz=0"], cwd=tree, env=env)
+    assert r.returncode == 0, r.stdout + r.stderr
+    shutil.rmtree(tree / ".pc-q")
+    env = dict(os.environ, GIT_INDEX_FILE=str(tmp_path / "index"),
+               GIT_WORK_TREE=str(tree))
+    r = run(["git", "--git-dir", str(SRC / ".git"), "add", "-A", "-f", "."],
+            env=env, cwd=tree)
+    assert r.returncode == 0, r.stderr
+    r = run(["git", "--git-dir", str(SRC / ".git"), "write-tree"], env=env,
+            cwd=tree)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == git("rev-parse", "HEAD^{tree}")
+
+
+def test_patches_change_what_they_claim():
+    need(SRC / ".nestedv2-series", "source")
+    cpu_h = (SRC / "target/ppc/cpu.h").read_text()
+    for spr, num in [("SPR_DEXCR", "0x33C"), ("SPR_UDEXCR", "0x32C"),
+                     ("SPR_HDEXCR", "0x1D7"), ("SPR_UHDEXCR", "0x1C7"),
+                     ("SPR_HASHKEYR", "0x1D4"), ("SPR_HASHPKEYR", "0x1D5")]:
+        assert re.search(rf"#define {spr}\s+\({num}\)", cpu_h), spr
+    kvm_h = (SRC / "linux-headers/asm-powerpc/kvm.h").read_text()
+    for reg, nr in [("DEXCR", "0xc6"), ("HASHKEYR", "0xc7"),
+                    ("HASHPKEYR", "0xc8")]:
+        assert re.search(rf"#define KVM_REG_PPC_{reg}\s+\(KVM_REG_PPC \| "
+                         rf"KVM_REG_SIZE_U64 \| {nr}\)", kvm_h), reg
+    init = (SRC / "target/ppc/cpu_init.c").read_text()
+    for reg in ["DEXCR", "HASHKEYR", "HASHPKEYR"]:
+        assert f"KVM_REG_PPC_{reg}," in init, reg
+
+
+def test_one_reg_ids_match_the_kernel_uapi():
+    """The ids are ABI: they must equal upstream Linux's (6.12 here)."""
+    uapi = BUILD / "src/linux-6.12/arch/powerpc/include/uapi/asm/kvm.h"
+    if not uapi.exists():
+        pytest.skip("build/src/linux-6.12 not unpacked (ci/sources.sh ref)")
+    ours = (SRC / "linux-headers/asm-powerpc/kvm.h").read_text()
+    theirs = uapi.read_text()
+    for reg in ["DEXCR", "HASHKEYR", "HASHPKEYR"]:
+        pat = rf"^#define KVM_REG_PPC_{reg}\s.*$"
+        assert re.search(pat, ours, re.M).group(0) == \
+            re.search(pat, theirs, re.M).group(0)
+
+
+# --- bad input: the series lint ----------------------------------------------
+
+def lint(series_dir):
+    env = dict(os.environ, QEMU72_SERIES_DIR=str(series_dir))
+    return run(["bash", str(SCRIPT), "lint"], env=env)
+
+
+def tree_state():
+    return (git("rev-parse", "HEAD"), git("status", "--porcelain"),
+            (SRC / ".nestedv2-series").read_text())
+
+
+def copy_series(tmp_path):
+    d = tmp_path / "series"
+    shutil.copytree(SERIES_DIR, d)
+    return d
+
+
+def test_lint_accepts_the_real_series():
+    need(SRC / ".nestedv2-series", "source")
+    r = lint(SERIES_DIR)
+    assert r.returncode == 0, r.stderr
+    assert f"lint: {len(PATCHES)} patches" in r.stderr
+
+
+def test_lint_rejects_missing_patch_and_keeps_the_tree(tmp_path):
+    need(SRC / ".nestedv2-series", "source")
+    before = tree_state()
+    d = copy_series(tmp_path)
+    (d / PATCHES[-1]).unlink()
+    r = lint(d)
+    assert r.returncode != 0
+    assert f"series lists '{PATCHES[-1]}'" in r.stderr
+    assert tree_state() == before
+
+
+def test_lint_rejects_garbled_patch_and_keeps_the_tree(tmp_path):
+    need(SRC / ".nestedv2-series", "source")
+    before = tree_state()
+    d = copy_series(tmp_path)
+    victim = d / PATCHES[0]
+    data = victim.read_text()
+    # Corrupt the context of the first hunk: it no longer applies.
+    i = data.index("\n@@ ")
+    j = data.index("\n ", i + 1)
+    victim.write_text(data[:j] + "\n garbage that is not in the file" +
+                      data[j:])
+    r = lint(d)
+    assert r.returncode != 0
+    assert f"{PATCHES[0]} does not apply" in r.stderr, r.stderr
+    assert tree_state() == before
+
+
+def test_lint_rejects_non_patch_and_unlisted_files(tmp_path):
+    need(SRC / ".nestedv2-series", "source")
+    d = copy_series(tmp_path)
+    (d / PATCHES[1]).write_bytes(os.urandom(512))
+    r = lint(d)
+    assert r.returncode != 0
+    assert f"{PATCHES[1]}: not a git format-patch file" in r.stderr
+    d2 = copy_series(tmp_path / "b")
+    (d2 / "9999-stray.patch").write_text("stray\n")
+    r = lint(d2)
+    assert r.returncode != 0
+    assert "9999-stray.patch is in" in r.stderr
+
+
+def test_lint_rejects_missing_signoff(tmp_path):
+    need(SRC / ".nestedv2-series", "source")
+    d = copy_series(tmp_path)
+    p = d / PATCHES[2]
+    p.write_text(p.read_text().replace(SIGNOFF, "Signed-off-by: x <x@y>"))
+    r = lint(d)
+    assert r.returncode != 0
+    assert f"{PATCHES[2]}: no 'Signed-off-by:" in r.stderr
+
+
+# --- the ppc64el build -------------------------------------------------------
+
+def readelf(*args):
+    r = run([CROSS + "readelf", *args])
+    assert r.returncode == 0, r.stderr
+    return r.stdout
+
+
+def test_cross_binary_is_ppc64el():
+    need(OBJ / "qemu-system-ppc64", "build")
+    h = readelf("-h", str(OBJ / "qemu-system-ppc64"))
+    assert re.search(r"Class:\s+ELF64", h)
+    assert re.search(r"Data:\s+2's complement, little endian", h)
+    assert re.search(r"Machine:\s+PowerPC64", h)
+    assert re.search(r"Type:\s+(DYN|EXEC)", h)
+
+
+def test_cross_build_is_kvm_only():
+    need(OBJ / "qemu-system-ppc64", "build")
+    conf = (OBJ / "ppc64-softmmu-config-target.h").read_text()
+    assert re.search(r"^#define CONFIG_KVM 1$", conf, re.M)
+    assert not re.search(r"^#define CONFIG_TCG", conf, re.M)
+    host = (OBJ / "config-host.h").read_text()
+    assert not re.search(r"^#define CONFIG_TCG\b", host, re.M)
+    # No TCG translator objects were built into the binary.
+    assert not list(OBJ.glob("libqemu-ppc64-softmmu.fa.p/target_ppc_translate.c.o"))
+
+
+def test_binary_carries_the_patches():
+    need(OBJ / "qemu-system-ppc64", "build")
+    data = (OBJ / "qemu-system-ppc64").read_bytes()
+    assert b"KVM has no one-reg interface for %s" in data
+    assert b"HASHPKEYR" in data and b"UHDEXCR" in data
+    assert b"cap-rpt-invalidate=off" in data
+
+
+def test_build_log_has_no_warnings():
+    log = RESULTS / "qemu72" / "build.log"
+    need(log, "build")
+    warnings = [l for l in log.read_text().splitlines() if "warning:" in l]
+    assert warnings == []
+
+
+# --- the payload overlay -----------------------------------------------------
+
+def elf_files(root):
+    for p in sorted(root.rglob("*")):
+        if p.is_file() and not p.is_symlink():
+            with open(p, "rb") as f:
+                if f.read(4) == b"\x7fELF":
+                    yield p
+
+
+def resolve(root, soname):
+    root = root.resolve()
+    for d in LIB_DIRS:
+        p = root / d / soname
+        if os.path.lexists(p):
+            real = Path(os.path.realpath(p))
+            assert root in real.parents, f"{p} leaves the overlay ({real})"
+            assert real.is_file(), f"{p} dangles"
+            return real
+    return None
+
+
+def needed(path):
+    return re.findall(r"\(NEEDED\).*\[(.+)\]", readelf("-d", str(path)))
+
+
+def test_payload_layout():
+    need(PAYLOAD, "payload")
+    binary = PAYLOAD / "usr/bin/qemu-system-ppc64"
+    assert binary.is_file() and os.access(binary, os.X_OK)
+    assert "no symbols" in run([CROSS + "nm", str(binary)]).stderr
+    vof = PAYLOAD / "usr/share/qemu/vof.bin"
+    assert vof.is_file() and 1000 < vof.stat().st_size < 1 << 20
+    interp = re.search(r"interpreter: (.+)\]",
+                       readelf("-l", str(binary))).group(1)
+    loader = PAYLOAD / interp.lstrip("/")
+    assert os.path.lexists(loader)
+    assert Path(os.path.realpath(loader)).is_file()
+    assert PAYLOAD.resolve() in Path(os.path.realpath(loader)).parents
+
+
+def test_payload_closure_is_complete_and_exact():
+    """Every DT_NEEDED of every ELF in the overlay resolves inside it, and
+    every library in it is needed by something."""
+    need(PAYLOAD, "payload")
+    binary = PAYLOAD / "usr/bin/qemu-system-ppc64"
+    seen, todo = set(), [binary]
+    while todo:
+        elf = todo.pop()
+        for so in needed(elf):
+            real = resolve(PAYLOAD, so)
+            assert real is not None, f"{so} (needed by {elf.name}) not in overlay"
+            if real not in seen:
+                seen.add(real)
+                todo.append(real)
+    interp = re.search(r"interpreter: (.+)\]",
+                       readelf("-l", str(binary))).group(1)
+    seen.add(Path(os.path.realpath(PAYLOAD / interp.lstrip("/"))))
+    libs = {p.resolve() for p in elf_files(PAYLOAD) if p != binary}
+    assert libs == seen, f"unneeded: {libs - seen}"
+
+
+def test_payload_runtime_closure_is_the_known_small_set():
+    need(PAYLOAD, "payload")
+    names = set()
+    for p in elf_files(PAYLOAD):
+        names.add(re.sub(r"[-.][0-9.]+\.so.*$|\.so.*$", "", p.name))
+    want = {"qemu-system-ppc64", "libfdt", "libpixman-1", "libz", "libm",
+            "libglib-2.0", "libpcre2-8", "libc", "ld64"}
+    extra = names - want
+    missing = want - names
+    assert not missing, missing
+    # gmodule/gthread or libgcc_s may legitimately appear; anything else
+    # means the configure feature set grew.
+    assert extra <= {"libgmodule-2.0", "libgthread-2.0", "libgcc_s"}, extra
+
+
+# --- the migration check payload (dry run with the host's QEMU, TCG) ---------
+
+MIGCHECK = PAYLOAD.parent / "qemu-7.2-migcheck" / "usr/share/nestedv2/migcheck"
+HOST_QEMU = shutil.which("qemu-system-ppc64")
+TCG_ARGS = ["-accel", "tcg",
+            "-M", "pseries,x-vof=on,cap-cfpc=broken,cap-sbbc=broken,"
+                  "cap-ibs=broken,cap-ccf-assist=off",
+            "-cpu", "power10", "-m", "512M", "-smp", "1", "-nodefaults"]
+
+
+def test_migcheck_payload_is_built():
+    need(MIGCHECK / "migcheck.elf", "migcheck")
+    h = readelf("-h", str(MIGCHECK / "migcheck.elf"))
+    assert re.search(r"Machine:\s+PowerPC64", h)
+    assert re.search(r"little endian", h)
+    assert os.access(MIGCHECK / "migcheck.sh", os.X_OK)
+
+
+@pytest.fixture(scope="module")
+def migrated(tmp_path_factory):
+    """Run the whole migration check with the host's QEMU (the L0's 10.0,
+    TCG, which implements DEXCR/HASHKEYR): proves the payload and the
+    script; under the L1 harness the same script runs our 7.2 with KVM."""
+    if HOST_QEMU is None:
+        pytest.skip("no host qemu-system-ppc64 (make deps installs it)")
+    need(MIGCHECK / "migcheck.elf", "migcheck")
+    work = tmp_path_factory.mktemp("migcheck")
+    r = run(["sh", str(MIGCHECK / "migcheck.sh"), HOST_QEMU,
+             str(MIGCHECK / "migcheck.elf"), str(work), *TCG_ARGS],
+            env=dict(os.environ, MIGCHECK_TIMEOUT="60"), timeout=300)
+    return r, work
+
+
+def test_migcheck_dry_run_passes(migrated):
+    r, work = migrated
+    assert r.returncode == 0, r.stdout + r.stderr
+    out = r.stdout
+    assert "migcheck: ready dexcr=0x0600000014000000 " \
+           "hashkeyr=0x0123456789abcdef" in out
+    assert "migcheck: after dexcr=0x0600000014000000 " \
+           "hashkeyr=0x0123456789abcdef" in out
+    assert "migcheck: PASS" in out
+    assert (work / "state").stat().st_size > 1 << 20
+
+
+def test_garbled_migration_stream_is_refused_and_kept(migrated, tmp_path):
+    """A corrupted stream makes the destination QEMU stop with an error;
+    the stream file it was given is left as it was."""
+    r, work = migrated
+    assert r.returncode == 0
+    state = (work / "state").read_bytes()
+    bad = bytearray(state)
+    mid = len(bad) // 2
+    bad[64:4096] = os.urandom(4096 - 64)   # device state headers
+    bad[mid:mid + 4096] = os.urandom(4096)
+    path = tmp_path / "bad-state"
+    path.write_bytes(bytes(bad))
+    before = path.read_bytes()
+    r = run([HOST_QEMU, *TCG_ARGS, "-display", "none", "-serial", "null",
+             "-monitor", "none", "-kernel", str(MIGCHECK / "migcheck.elf"),
+             "-incoming", f"exec:cat {path}"], timeout=120)
+    assert r.returncode != 0
+    assert re.search(r"load of migration failed|error while loading state|"
+                     r"Unknown savevm section|invalid|failed", r.stderr,
+                     re.I), r.stderr
+    assert path.read_bytes() == before
+    assert (work / "state").read_bytes() == state
