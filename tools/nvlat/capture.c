@@ -401,7 +401,9 @@ long replay_capture(const char *path, const struct source_ops *ops)
 		int text = len > 0 && memchr(buf, '\n', len < 4096 ? len : 4096) &&
 			   !memchr(buf, '\0', len < 4096 ? len : 4096);
 
-		if (len < CAP_HDR_LEN && !memcmp(buf, CAP_MAGIC, len < 8 ? len : 8))
+		if (len == 0)
+			msg("%s: empty file, not an nvlat capture", path);
+		else if (len < CAP_HDR_LEN && !memcmp(buf, CAP_MAGIC, len < 8 ? len : 8))
 			msg("%s: truncated capture: %zu of the 16 header bytes", path, len);
 		else
 			msg("%s: not an nvlat capture (no NVLATCAP magic at offset 0)%s",
