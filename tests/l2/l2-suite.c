@@ -1,0 +1,1558 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * l2-suite: what an L1 KVM must do for its L2s, case by case, as TAP.
+ *
+ *   l2-suite [--list] [--trips=N] [--smp-trips=N] [--cycles=N] [CASE...]
+ *
+ * Every case creates its own VM(s), runs real-mode little-endian L2 code
+ * built with kvmt's assembler and checks what crosses the /dev/kvm API.
+ * Each case prints a fixed list of results (so the plan is known up
+ * front); a case that cannot go on prints its remaining results as
+ * failures "not reached".  Diagnostics for a result are printed before
+ * its ok/not ok line.  When this L1 cannot create a VM at all, every
+ * result is a SKIP naming the reason, and FACT kvm_create_vm says why.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kvmt.h"
+#include "onereg.h"
+
+#define MiB		(1024UL * 1024)
+#define CODE_GPA	0x1000UL	/* main code (vectors live below) */
+#define DATA_GPA	0x3000UL	/* L2 stores results here */
+#define MMIO_GPA	0x40000000UL	/* not backed by any memslot */
+#define WATCHDOG_S	60		/* per case: KVM_RUN must come back */
+
+static struct {
+	long trips;		/* roundtrips */
+	long smp_trips;		/* smp4, twovm: per vCPU */
+	int cycles;		/* lifecycle */
+} opt = { 100000, 2000, 100 };
+
+#define MAX_RESULTS 32
+
+struct l2case {
+	const char *name;
+	void (*run)(struct l2case *c);
+	const char *res[MAX_RESULTS];	/* result names, NULL-terminated */
+	const char **names;		/* res, or built at start (onereg) */
+	int n;				/* number of names */
+	int next;			/* next result to print */
+	int selected;
+};
+
+static int nres(const struct l2case *c)
+{
+	return c->n;
+}
+
+/* Print the next result of c. */
+static void result(struct l2case *c, int ok)
+{
+	if (c->next >= nres(c)) {
+		kvmt_ok(0, "%s: too many results (suite bug)", c->name);
+		return;
+	}
+	kvmt_ok(ok, "%s: %s", c->name, c->names[c->next++]);
+}
+
+/* Print every result still missing as a failure. */
+static void not_reached(struct l2case *c, const char *why)
+{
+	while (c->next < nres(c)) {
+		kvmt_diag("%s: not reached: %s", c->name, why);
+		kvmt_ok(0, "%s: %s", c->name, c->names[c->next++]);
+	}
+}
+
+static double now_us(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1e6 + t.tv_nsec / 1e3;
+}
+
+/* A VM with one vCPU and code at CODE_GPA; diagnostics on failure. */
+static int setup(struct l2case *c, struct kvmt_vm *vm, struct kvmt_vcpu *vcpu,
+		 size_t mem, const struct kvmt_code *code)
+{
+	int rc = kvmt_vm_create(vm, mem);
+
+	if (rc) {
+		kvmt_diag("%s: KVM_CREATE_VM: %s", c->name, strerror(-rc));
+		return -1;
+	}
+	rc = kvmt_vcpu_create(vm, vcpu, 0);
+	if (rc) {
+		kvmt_diag("%s: vCPU 0: %s", c->name, strerror(-rc));
+		kvmt_vm_destroy(vm);
+		return -1;
+	}
+	rc = kvmt_code_put(vm, CODE_GPA, code);
+	if (!rc)
+		rc = kvmt_set_pc(vcpu, CODE_GPA, KVMT_MSR_REAL_LE);
+	if (rc) {
+		kvmt_diag("%s: loading L2 code: %s", c->name, strerror(-rc));
+		kvmt_vcpu_destroy(vcpu);
+		kvmt_vm_destroy(vm);
+		return -1;
+	}
+	return 0;
+}
+
+static void teardown(struct kvmt_vm *vm, struct kvmt_vcpu *vcpu)
+{
+	kvmt_vcpu_destroy(vcpu);
+	kvmt_vm_destroy(vm);
+}
+
+/* LPCR[ILE] so that interrupts are delivered little-endian like the code. */
+static int set_ile(struct kvmt_vcpu *vcpu, uint64_t *before)
+{
+	uint64_t lpcr, after;
+	int rc = kvmt_get_reg64(vcpu, KVM_REG_PPC_LPCR_64, &lpcr);
+
+	if (rc)
+		return rc;
+	if (before)
+		*before = lpcr;
+	rc = kvmt_set_reg64(vcpu, KVM_REG_PPC_LPCR_64, lpcr | KVMT_LPCR_ILE);
+	if (rc)
+		return rc;
+	rc = kvmt_get_reg64(vcpu, KVM_REG_PPC_LPCR_64, &after);
+	if (rc)
+		return rc;
+	return after & KVMT_LPCR_ILE ? 0 : -EIO;
+}
+
+static uint64_t le_bytes(const uint8_t *p, int len)
+{
+	uint64_t v = 0;
+
+	for (int i = len - 1; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/* ---- gprs: values in r3..r12 both ways ---------------------------------- */
+
+static uint64_t gpr_in(int r)
+{
+	return 0x8000000000000000ULL | (uint64_t)r << 48 | 0x123456789a00ULL | r;
+}
+
+static uint64_t gpr_out(int r)
+{
+	return 0xfedc000000000000ULL ^ ((uint64_t)r << 40) ^ 0x0000abcdef012300ULL ^ r;
+}
+
+static void case_gprs(struct l2case *c)
+{
+	struct kvmt_code code;
+	struct kvmt_vcpu vcpu;
+	struct kvmt_vm vm;
+	struct kvm_regs regs;
+	uint64_t args[9];
+	const uint64_t *mem;
+	int r, ok;
+
+	kvmt_code_init(&code);
+	for (r = 4; r <= 12; r++)
+		kvmt_emit_li64(&code, r, gpr_in(r));
+	kvmt_emit_hcall(&code, KVMT_H_TEST);
+	/* what came back: r3..r12 -> DATA_GPA, then again to userspace */
+	for (r = 3; r <= 12; r++)
+		kvmt_emit(&code, KVMT_STD(r, DATA_GPA + 8 * (r - 3), 0));
+	kvmt_emit_hcall(&code, KVMT_H_TEST);
+	kvmt_emit(&code, KVMT_B(0));
+	if (setup(c, &vm, &vcpu, 1 * MiB, &code))
+		return not_reached(c, "no VM");
+
+	if (kvmt_run_hcall(&vcpu, "first hcall")) {
+		teardown(&vm, &vcpu);
+		return not_reached(c, "no hcall exit");
+	}
+	ok = 1;
+	for (r = 4; r <= 12; r++) {
+		uint64_t got = vcpu.run->papr_hcall.args[r - 4];
+
+		if (got != gpr_in(r)) {
+			kvmt_diag("r%d: L2 set %#llx, userspace saw %#llx", r,
+				  (unsigned long long)gpr_in(r), (unsigned long long)got);
+			ok = 0;
+		}
+	}
+	result(c, ok);
+
+	for (r = 4; r <= 12; r++)
+		args[r - 4] = gpr_out(r);
+	kvmt_hcall_return(&vcpu, gpr_out(3), args, 9);
+	ok = kvmt_run_hcall(&vcpu, "second hcall") == 0;
+	mem = (const uint64_t *)((char *)vm.mem + DATA_GPA);
+	for (r = 3; ok && r <= 12; r++) {
+		if (mem[r - 3] != gpr_out(r)) {
+			kvmt_diag("r%d in the L2 after the hcall: %#llx, returned %#llx", r,
+				  (unsigned long long)mem[r - 3], (unsigned long long)gpr_out(r));
+			ok = 0;
+		}
+		if (r > 3 && vcpu.run->papr_hcall.args[r - 4] != gpr_out(r)) {
+			kvmt_diag("r%d at the next exit: %#llx, expected %#llx", r,
+				  (unsigned long long)vcpu.run->papr_hcall.args[r - 4],
+				  (unsigned long long)gpr_out(r));
+			ok = 0;
+		}
+	}
+	if (ok && kvmt_get_regs(&vcpu, &regs) == 0) {
+		for (r = 4; r <= 12; r++) {
+			if (regs.gpr[r] != gpr_out(r)) {
+				kvmt_diag("KVM_GET_REGS r%d: %#llx", r,
+					  (unsigned long long)regs.gpr[r]);
+				ok = 0;
+			}
+		}
+	}
+	result(c, ok);
+	teardown(&vm, &vcpu);
+}
+
+/* ---- roundtrips ------------------------------------------------------------ */
+
+static void case_roundtrips(struct l2case *c)
+{
+	struct kvmt_code code;
+	struct kvmt_vcpu vcpu;
+	struct kvmt_vm vm;
+	double t0, t1;
+	long i, bad = 0;
+
+	/* r3 = H_TEST; r4 += 1; sc 1; loop */
+	kvmt_code_init(&code);
+	kvmt_emit_li64(&code, 3, KVMT_H_TEST);
+	kvmt_emit(&code, KVMT_ADDI(4, 4, 1));
+	kvmt_emit(&code, KVMT_SC1);
+	kvmt_emit(&code, KVMT_B(-16));
+	if (setup(c, &vm, &vcpu, 1 * MiB, &code))
+		return not_reached(c, "no VM");
+	t0 = now_us();
+	for (i = 1; i <= opt.trips; i++) {
+		uint64_t arg;
+
+		if (kvmt_run_hcall(&vcpu, "round trip"))
+			break;
+		arg = vcpu.run->papr_hcall.args[0];
+		if (arg != (uint64_t)i && bad++ < 3)
+			kvmt_diag("round trip %ld: r4 = %llu", i, (unsigned long long)arg);
+		/* r4 goes back as i: the L2 increments it again */
+		arg = i;
+		kvmt_hcall_return(&vcpu, KVMT_H_SUCCESS, &arg, 1);
+	}
+	t1 = now_us();
+	i--;
+	kvmt_fact("l2suite_roundtrips", "%ld", bad ? 0 : i);
+	kvmt_fact("l2suite_roundtrip_us", "%.1f", i ? (t1 - t0) / i : 0.0);
+	kvmt_diag("%ld round trips in %.2f s", i, (t1 - t0) / 1e6);
+	result(c, i == opt.trips && !bad);
+	teardown(&vm, &vcpu);
+}
+
+/* ---- mmio ------------------------------------------------------------------ */
+
+#define MMIO_STORE_VAL	0x1122334455667788ULL
+
+static const struct mmio_step {
+	int write, len, off, sign;
+} mmio_steps[] = {
+	{ 1, 1, 0x00, 0 }, { 1, 2, 0x10, 0 }, { 1, 4, 0x20, 0 }, { 1, 8, 0x30, 0 },
+	{ 0, 1, 0x40, 0 }, { 0, 2, 0x50, 0 }, { 0, 4, 0x60, 0 }, { 0, 8, 0x70, 0 },
+	{ 0, 2, 0x80, 1 }, { 0, 4, 0x90, 1 },
+};
+
+static int mmio_step(struct kvmt_vcpu *vcpu, const struct mmio_step *s)
+{
+	struct kvm_run *run = vcpu->run;
+	uint64_t want, got;
+	int rc = kvmt_run(vcpu), ok = 1;
+
+	if (rc != KVM_EXIT_MMIO) {
+		kvmt_diag("%s of %d bytes: expected an MMIO exit, got %s",
+			  s->write ? "store" : "load", s->len, kvmt_vcpu_exit_str(vcpu, rc));
+		return -1;
+	}
+	if (run->mmio.phys_addr != MMIO_GPA + s->off || run->mmio.len != (uint32_t)s->len ||
+	    run->mmio.is_write != s->write) {
+		kvmt_diag("exit: addr %#llx len %u is_write %u; expected %#lx len %d is_write %d",
+			  (unsigned long long)run->mmio.phys_addr, run->mmio.len,
+			  run->mmio.is_write, MMIO_GPA + s->off, s->len, s->write);
+		ok = 0;
+	}
+	if (s->write) {
+		want = s->len == 8 ? MMIO_STORE_VAL :
+		       MMIO_STORE_VAL & ((1ULL << (8 * s->len)) - 1);
+		got = le_bytes(run->mmio.data, s->len);
+		if (got != want) {
+			kvmt_diag("store %d: data %#llx, expected %#llx", s->len,
+				  (unsigned long long)got, (unsigned long long)want);
+			ok = 0;
+		}
+		return ok;
+	}
+	/* a load: supply bytes a1 a2 ..., the L2 hands r7 back in r4 */
+	for (int i = 0; i < 8; i++)
+		run->mmio.data[i] = 0xa1 + i;
+	want = le_bytes(run->mmio.data, s->len);
+	if (s->sign)
+		want = s->len == 2 ? (uint64_t)(int64_t)(int16_t)want :
+				     (uint64_t)(int64_t)(int32_t)want;
+	if (kvmt_run_hcall(vcpu, "after the load"))
+		return -1;
+	got = run->papr_hcall.args[0];
+	if (got != want) {
+		kvmt_diag("load %d%s: GPR got %#llx, expected %#llx", s->len,
+			  s->sign ? " (sign-extending)" : "",
+			  (unsigned long long)got, (unsigned long long)want);
+		ok = 0;
+	}
+	return ok;
+}
+
+static void case_mmio(struct l2case *c)
+{
+	static const uint32_t loads[] = {
+		KVMT_LBZ(7, 0x40, 6), KVMT_LHZ(7, 0x50, 6), KVMT_LWZ(7, 0x60, 6),
+		KVMT_LD(7, 0x70, 6), KVMT_LHA(7, 0x80, 6), KVMT_LWA(7, 0x90, 6),
+	};
+	struct kvmt_code code;
+	struct kvmt_vcpu vcpu;
+	struct kvmt_vm vm;
+	int i, rc, ok = 1;
+
+	kvmt_code_init(&code);
+	kvmt_emit_li64(&code, 5, MMIO_STORE_VAL);
+	kvmt_emit_li64(&code, 6, MMIO_GPA);
+	kvmt_emit(&code, KVMT_STB(5, 0x00, 6));
+	kvmt_emit(&code, KVMT_STH(5, 0x10, 6));
+	kvmt_emit(&code, KVMT_STW(5, 0x20, 6));
+	kvmt_emit(&code, KVMT_STD(5, 0x30, 6));
+	for (i = 0; i < 6; i++) {
+		kvmt_emit(&code, loads[i]);
+		kvmt_emit(&code, KVMT_MR(4, 7));
+		kvmt_emit_hcall(&code, KVMT_H_TEST);
+	}
+	kvmt_emit(&code, KVMT_B(0));
+	if (setup(c, &vm, &vcpu, 1 * MiB, &code))
+		return not_reached(c, "no VM");
+	for (i = 0; i < (int)(sizeof(mmio_steps) / sizeof(mmio_steps[0])); i++) {
+		rc = mmio_step(&vcpu, &mmio_steps[i]);
+		if (rc < 0)
+			break;
+		if (!mmio_steps[i].sign) {
+			result(c, rc);
+		} else {
+			/* lha and lwa share one result */
+			ok &= rc;
+			if (mmio_steps[i].len == 4)
+				result(c, ok);
+		}
+	}
+	not_reached(c, "an access did not exit as expected");
+	teardown(&vm, &vcpu);
+}
+
+/* ---- pagefault: 64 MiB, every 64K page written by the L2 ------------------ */
+
+#define PF_MEM		(64 * MiB)
+#define PF_PAGE		0x10000UL
+#define PF_OFF		0xfff8UL	/* last doubleword of each page */
+
+static void case_pagefault(struct l2case *c)
+{
+	struct kvmt_code code;
+	struct kvmt_vcpu vcpu;
+	struct kvmt_vm vm;
+	unsigned long p, bad = 0;
+	double t0, t1;
+
+	/* for (a = PF_OFF; a < PF_MEM; a += 64K) *(u64 *)a = a; hcall */
+	kvmt_code_init(&code);
+	kvmt_emit_li64(&code, 5, PF_OFF);
+	kvmt_emit_li64(&code, 6, PF_MEM + PF_OFF);
+	kvmt_emit_li64(&code, 7, PF_PAGE);
+	kvmt_emit(&code, KVMT_STD(5, 0, 5));
+	kvmt_emit(&code, KVMT_ADD(5, 5, 7));
+	kvmt_emit(&code, KVMT_CMPD(5, 6));
+	kvmt_emit(&code, KVMT_BLT(-12));
+	kvmt_emit(&code, KVMT_MR(4, 5));
+	kvmt_emit_hcall(&code, KVMT_H_TEST);
+	kvmt_emit(&code, KVMT_B(0));
+	if (setup(c, &vm, &vcpu, PF_MEM, &code))
+		return not_reached(c, "no VM");
+	t0 = now_us();
+	if (kvmt_run_hcall(&vcpu, "after touching 64 MiB")) {
+		teardown(&vm, &vcpu);
+		return not_reached(c, "the L2 did not finish");
+	}
+	t1 = now_us();
+	for (p = 0; p < PF_MEM / PF_PAGE; p++) {
+		uint64_t a = p * PF_PAGE + PF_OFF;
+		uint64_t v = *(uint64_t *)((char *)vm.mem + a);
+
+		if (v != a && bad++ < 3)
+			kvmt_diag("page %lu: L1 sees %#llx at %#llx", p,
+				  (unsigned long long)v, (unsigned long long)a);
+	}
+	kvmt_fact("l2suite_pagefault_ms", "%.0f", (t1 - t0) / 1e3);
+	kvmt_diag("%lu pages in %.0f ms, %lu wrong", PF_MEM / PF_PAGE, (t1 - t0) / 1e3, bad);
+	result(c, !bad);
+	teardown(&vm, &vcpu);
+}
+
+/* ---- interrupts: decrementer (0x900) and external (0x500) ------------------ */
+
+/*
+ * Vector code: report the vector and SRR0/SRR1/MSR with an hcall, then
+ * return to the interrupted code (sc clobbers SRR0/1, so restore them).
+ */
+static void emit_vector(struct kvmt_code *v, uint64_t vec)
+{
+	kvmt_code_init(v);
+	kvmt_emit(v, KVMT_MFSPR(5, KVMT_SPR_SRR0));
+	kvmt_emit(v, KVMT_MFSPR(6, KVMT_SPR_SRR1));
+	kvmt_emit(v, KVMT_MFMSR(7));
+	kvmt_emit_li64(v, 4, vec);
+	kvmt_emit_hcall(v, KVMT_H_TEST);
+	kvmt_emit(v, KVMT_MTSPR(KVMT_SPR_SRR0, 5));
+	kvmt_emit(v, KVMT_MTSPR(KVMT_SPR_SRR1, 6));
+	kvmt_emit(v, 0x4c000024);	/* rfid */
+}
+
+/*
+ * Every interrupt vector reports itself with an hcall (r4 = 0xbad00000 |
+ * vector) and stops, so an unexpected interrupt is a clear diagnostic
+ * instead of a jump into zeroed memory.  Expected vectors are then
+ * overwritten with emit_vector() code.
+ */
+static const uint32_t all_vectors[] = {
+	0x100, 0x200, 0x300, 0x380, 0x400, 0x480, 0x500, 0x600, 0x700, 0x800,
+	0x900, 0x980, 0xa00, 0xb00, 0xc00, 0xd00, 0xe00, 0xe20, 0xe40, 0xe60,
+	0xe80, 0xea0, 0xf00, 0xf20, 0xf40, 0xf60,
+};
+
+#define KVMT_UNEXPECTED	0xbad00000UL
+
+static int put_trap_vectors(struct kvmt_vm *vm)
+{
+	for (size_t i = 0; i < sizeof(all_vectors) / sizeof(all_vectors[0]); i++) {
+		struct kvmt_code v;
+		int rc;
+
+		/* 8 instructions: vectors at 0xf00.. are 0x20 apart */
+		kvmt_code_init(&v);
+		kvmt_emit(&v, KVMT_MFSPR(5, KVMT_SPR_SRR0));
+		kvmt_emit(&v, KVMT_MFSPR(6, KVMT_SPR_SRR1));
+		kvmt_emit(&v, KVMT_MFMSR(7));
+		kvmt_emit(&v, KVMT_LIS(4, KVMT_UNEXPECTED >> 16));
+		kvmt_emit(&v, KVMT_ORI(4, 4, all_vectors[i]));
+		kvmt_emit_hcall(&v, KVMT_H_TEST);
+		rc = kvmt_code_put(vm, all_vectors[i], &v);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static int check_vector(struct kvmt_vcpu *vcpu, uint64_t vec, uint64_t lo, uint64_t hi)
+{
+	const __u64 *a = vcpu->run->papr_hcall.args;
+	int ok = 1;
+
+	if (a[0] != vec) {
+		if ((a[0] & ~0xfffULL) == KVMT_UNEXPECTED)
+			kvmt_diag("expected the %#llx handler, got an interrupt at %#llx "
+				  "(SRR0 %#llx SRR1 %#llx)", (unsigned long long)vec,
+				  (unsigned long long)(a[0] & 0xfff), (unsigned long long)a[1],
+				  (unsigned long long)a[2]);
+		else
+			kvmt_diag("expected the %#llx handler, got hcall r4=%#llx",
+				  (unsigned long long)vec, (unsigned long long)a[0]);
+		return 0;
+	}
+	if (a[1] < lo || a[1] >= hi) {
+		kvmt_diag("SRR0 %#llx outside the interrupted code [%#llx, %#llx)",
+			  (unsigned long long)a[1], (unsigned long long)lo,
+			  (unsigned long long)hi);
+		ok = 0;
+	}
+	if (!(a[2] & KVMT_MSR_EE)) {
+		kvmt_diag("SRR1 %#llx: interrupted with MSR[EE]=0?", (unsigned long long)a[2]);
+		ok = 0;
+	}
+	if (!(a[3] & KVMT_MSR_LE) || (a[3] & KVMT_MSR_EE)) {
+		kvmt_diag("MSR in the handler %#llx: want LE=1 EE=0", (unsigned long long)a[3]);
+		ok = 0;
+	}
+	return ok;
+}
+
+static void case_dec(struct l2case *c)
+{
+	struct kvmt_code code, vec;
+	struct kvmt_vcpu vcpu;
+	struct kvmt_vm vm;
+	uint64_t lpcr, loop, end;
+	int rc;
+
+	/* DEC = 2000 ticks; MSR[EE] = 1; spin counting in r8 */
+	kvmt_code_init(&code);
+	kvmt_emit(&code, KVMT_LI(8, 0));
+	kvmt_emit_li64(&code, 9, 2000);
+	kvmt_emit(&code, KVMT_MTSPR(KVMT_SPR_DEC, 9));
+	kvmt_emit_li64(&code, 10, KVMT_MSR_EE | KVMT_MSR_RI);
+	kvmt_emit(&code, KVMT_MTMSRD(10, 1));
+	loop = CODE_GPA + kvmt_code_here(&code);
+	kvmt_emit(&code, KVMT_ADDI(8, 8, 1));
+	kvmt_emit(&code, KVMT_B(-4));
+	end = CODE_GPA + kvmt_code_here(&code);
+	emit_vector(&vec, KVMT_VEC_DECREMENTER);
+	if (setup(c, &vm, &vcpu, 1 * MiB, &code))
+		return not_reached(c, "no VM");
+	rc = put_trap_vectors(&vm);
+	if (!rc)
+		rc = kvmt_code_put(&vm, KVMT_VEC_DECREMENTER, &vec);
+	if (!rc)
+		rc = set_ile(&vcpu, &lpcr);
+	if (rc) {
+		kvmt_diag("vector/LPCR[ILE] setup: %s", strerror(-rc));
+		teardown(&vm, &vcpu);
+		return not_reached(c, "setup failed");
+	}
+	kvmt_fact("l2suite_lpcr_default", "%#llx", (unsigned long long)lpcr);
+	kvmt_diag("LPCR of a new vCPU %#llx (ILE %s); set ILE", (unsigned long long)lpcr,
+		  lpcr & KVMT_LPCR_ILE ? "set" : "clear");
+	if (kvmt_run_hcall(&vcpu, "waiting for the decrementer")) {
+		teardown(&vm, &vcpu);
+		return not_reached(c, "no interrupt");
+	}
+	result(c, check_vector(&vcpu, KVMT_VEC_DECREMENTER, loop, end));
+	teardown(&vm, &vcpu);
+}
+
+static void case_ext(struct l2case *c)
+{
+	struct kvmt_code code, vec;
+	struct kvm_interrupt irq;
+	struct kvmt_vcpu vcpu;
+	struct kvmt_vm vm;
+	uint64_t loop, end;
+	int rc, ok;
+
+	/*
+	 * DEC = max (no decrementer interrupt: a new vCPU's DEC has already
+	 * expired); MSR[EE] = 1; hcall "ready" (r4=1); spin 20000 times;
+	 * hcall r4=2
+	 */
+	kvmt_code_init(&code);
+	kvmt_emit_li64(&code, 9, 0x7fffffff);
+	kvmt_emit(&code, KVMT_MTSPR(KVMT_SPR_DEC, 9));
+	kvmt_emit_li64(&code, 10, KVMT_MSR_EE | KVMT_MSR_RI);
+	kvmt_emit(&code, KVMT_MTMSRD(10, 1));
+	kvmt_emit(&code, KVMT_LI(4, 1));
+	kvmt_emit_hcall(&code, KVMT_H_TEST);
+	kvmt_emit(&code, KVMT_LI(8, 0));
+	kvmt_emit_li64(&code, 9, 20000);
+	loop = CODE_GPA + kvmt_code_here(&code);
+	kvmt_emit(&code, KVMT_ADDI(8, 8, 1));
+	kvmt_emit(&code, KVMT_CMPD(8, 9));
+	kvmt_emit(&code, KVMT_BLT(-8));
+	end = CODE_GPA + kvmt_code_here(&code);
+	kvmt_emit(&code, KVMT_LI(4, 2));
+	kvmt_emit_hcall(&code, KVMT_H_TEST);
+	kvmt_emit(&code, KVMT_B(0));
+	emit_vector(&vec, KVMT_VEC_EXTERNAL);
+	if (setup(c, &vm, &vcpu, 1 * MiB, &code))
+		return not_reached(c, "no VM");
+	rc = put_trap_vectors(&vm);
+	if (!rc)
+		rc = kvmt_code_put(&vm, KVMT_VEC_EXTERNAL, &vec);
+	if (!rc)
+		rc = set_ile(&vcpu, NULL);
+	if (rc) {
+		kvmt_diag("vector/LPCR[ILE] setup: %s", strerror(-rc));
+		teardown(&vm, &vcpu);
+		return not_reached(c, "setup failed");
+	}
+	ok = kvmt_run_hcall(&vcpu, "ready") == 0;
+	if (ok && (vcpu.run->papr_hcall.args[0] & ~0xfffULL) == KVMT_UNEXPECTED) {
+		kvmt_diag("before KVM_INTERRUPT: interrupt at %#llx (SRR0 %#llx)",
+			  (unsigned long long)(vcpu.run->papr_hcall.args[0] & 0xfff),
+			  (unsigned long long)vcpu.run->papr_hcall.args[1]);
+		ok = 0;
+	} else if (ok && vcpu.run->papr_hcall.args[0] != 1) {
+		kvmt_diag("before KVM_INTERRUPT: hcall r4=%#llx, expected 1",
+			  (unsigned long long)vcpu.run->papr_hcall.args[0]);
+		ok = 0;
+	}
+	result(c, ok);
+	if (!ok) {
+		teardown(&vm, &vcpu);
+		return not_reached(c, "the L2 did not get ready");
+	}
+
+	irq.irq = KVM_INTERRUPT_SET_LEVEL;
+	rc = ioctl(vcpu.fd, KVM_INTERRUPT, &irq) < 0 ? -errno : 0;
+	if (rc)
+		kvmt_diag("KVM_INTERRUPT(SET_LEVEL): %s", strerror(-rc));
+	ok = !rc && kvmt_run_hcall(&vcpu, "after KVM_INTERRUPT") == 0;
+	/* the hcall in the spin's prologue is also "interrupted code" */
+	ok = ok && check_vector(&vcpu, KVMT_VEC_EXTERNAL, CODE_GPA, end);
+	if (ok && (vcpu.run->papr_hcall.args[1] < loop))
+		kvmt_diag("delivered right at entry (SRR0 %#llx)",
+			  (unsigned long long)vcpu.run->papr_hcall.args[1]);
+	result(c, ok);
+	if (!ok) {
+		teardown(&vm, &vcpu);
+		return not_reached(c, "no external interrupt");
+	}
+
+	irq.irq = KVM_INTERRUPT_UNSET;
+	rc = ioctl(vcpu.fd, KVM_INTERRUPT, &irq) < 0 ? -errno : 0;
+	if (rc)
+		kvmt_diag("KVM_INTERRUPT(UNSET): %s", strerror(-rc));
+	ok = !rc && kvmt_run_hcall(&vcpu, "after KVM_INTERRUPT_UNSET") == 0;
+	if (ok && vcpu.run->papr_hcall.args[0] != 2) {
+		kvmt_diag("after UNSET: hcall r4=%#llx, expected 2 (end of the spin)",
+			  (unsigned long long)vcpu.run->papr_hcall.args[0]);
+		ok = 0;
+	}
+	result(c, ok);
+	teardown(&vm, &vcpu);
+}
+
+/*
+ * illegal: an instruction the L2 may not execute must reach the L2 as a
+ * program interrupt (0x700, SRR1[44] "illegal instruction"), the way
+ * Book3S HV KVM reflects a hypervisor emulation assistance interrupt.
+ */
+#define SRR1_PROGILL	0x80000ULL
+
+static void case_illegal(struct l2case *c)
+{
+	struct kvmt_code code, vec;
+	struct kvmt_vcpu vcpu;
+	struct kvmt_vm vm;
+	uint64_t bad_pc;
+	const __u64 *a;
+	int rc, ok;
+
+	kvmt_code_init(&code);
+	kvmt_emit(&code, KVMT_LI(4, 0));
+	bad_pc = CODE_GPA + kvmt_code_here(&code);
+	kvmt_emit(&code, 0x00000000);	/* primary opcode 0: illegal */
+	kvmt_emit(&code, KVMT_B(0));
+	if (setup(c, &vm, &vcpu, 1 * MiB, &code))
+		return not_reached(c, "no VM");
+	emit_vector(&vec, 0x700);
+	rc = put_trap_vectors(&vm);
+	if (!rc)
+		rc = kvmt_code_put(&vm, 0x700, &vec);
+	if (!rc)
+		rc = set_ile(&vcpu, NULL);
+	if (rc) {
+		kvmt_diag("vector/LPCR[ILE] setup: %s", strerror(-rc));
+		teardown(&vm, &vcpu);
+		return not_reached(c, "setup failed");
+	}
+	ok = kvmt_run_hcall(&vcpu, "after the illegal instruction") == 0;
+	a = vcpu.run->papr_hcall.args;
+	if (ok && a[0] != 0x700) {
+		kvmt_diag("expected the 0x700 handler, got r4=%#llx (SRR0 %#llx SRR1 %#llx)",
+			  (unsigned long long)a[0], (unsigned long long)a[1],
+			  (unsigned long long)a[2]);
+		ok = 0;
+	}
+	if (ok && (a[1] != bad_pc || !(a[2] & SRR1_PROGILL))) {
+		kvmt_diag("program interrupt: SRR0 %#llx (want %#llx), SRR1 %#llx (want bit %#llx)",
+			  (unsigned long long)a[1], (unsigned long long)bad_pc,
+			  (unsigned long long)a[2], SRR1_PROGILL);
+		ok = 0;
+	}
+	result(c, ok);
+	teardown(&vm, &vcpu);
+}
+
+/* ---- threads: 4 vCPUs of one VM; 2 VMs at once ------------------------------ */
+
+struct worker {
+	struct kvmt_vcpu vcpu;
+	uint64_t tag;		/* r5 of this vCPU */
+	long trips, done, bad;
+	double us;
+};
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	double t0 = now_us();
+
+	for (w->done = 0; w->done < w->trips; w->done++) {
+		const __u64 *a = w->vcpu.run->papr_hcall.args;
+		uint64_t ret[2];
+
+		if (kvmt_run_hcall(&w->vcpu, "worker round trip"))
+			break;
+		if ((a[0] != (uint64_t)w->done + 1 || a[1] != w->tag) && w->bad++ < 3)
+			kvmt_diag("vCPU %d trip %ld: r4 %llu r5 %#llx (tag %#llx)",
+				  w->vcpu.id, w->done + 1, (unsigned long long)a[0],
+				  (unsigned long long)a[1], (unsigned long long)w->tag);
+		ret[0] = w->done + 1;
+		ret[1] = w->tag;
+		kvmt_hcall_return(&w->vcpu, KVMT_H_SUCCESS, ret, 2);
+	}
+	w->us = now_us() - t0;
+	return NULL;
+}
+
+/* r3 = H_TEST; r4 += 1; sc 1; loop  (r5 = per-vCPU tag, set from outside) */
+static void emit_counter_loop(struct kvmt_code *code)
+{
+	kvmt_code_init(code);
+	kvmt_emit_li64(code, 3, KVMT_H_TEST);
+	kvmt_emit(code, KVMT_ADDI(4, 4, 1));
+	kvmt_emit(code, KVMT_SC1);
+	kvmt_emit(code, KVMT_B(-16));
+}
+
+static int worker_init(struct worker *w, struct kvmt_vm *vm, int id, uint64_t tag)
+{
+	struct kvm_regs regs;
+	int rc;
+
+	memset(w, 0, sizeof(*w));
+	w->vcpu.fd = -1;
+	rc = kvmt_vcpu_create(vm, &w->vcpu, id);
+	if (rc) {
+		kvmt_diag("vCPU %d: %s", id, strerror(-rc));
+		return rc;
+	}
+	rc = kvmt_get_regs(&w->vcpu, &regs);
+	if (!rc) {
+		regs.pc = CODE_GPA;
+		regs.msr = KVMT_MSR_REAL_LE;
+		regs.gpr[4] = 0;
+		regs.gpr[5] = tag;
+		rc = kvmt_set_regs(&w->vcpu, &regs);
+	}
+	if (rc)
+		kvmt_diag("vCPU %d registers: %s", id, strerror(-rc));
+	w->tag = tag;
+	w->trips = opt.smp_trips;
+	return rc;
+}
+
+static int run_workers(struct worker *w, int n)
+{
+	pthread_t th[8];
+	int i, ok = 1;
+
+	sigset_t alrm;
+
+	for (i = 0; i < n; i++)
+		if (pthread_create(&th[i], NULL, worker_main, &w[i])) {
+			kvmt_diag("pthread_create failed");
+			return 0;
+		}
+	/* the watchdog's SIGALRM must interrupt a worker, not this join */
+	sigemptyset(&alrm);
+	sigaddset(&alrm, SIGALRM);
+	pthread_sigmask(SIG_BLOCK, &alrm, NULL);
+	for (i = 0; i < n; i++)
+		pthread_join(th[i], NULL);
+	pthread_sigmask(SIG_UNBLOCK, &alrm, NULL);
+	for (i = 0; i < n; i++) {
+		kvmt_diag("vCPU %d (tag %#llx): %ld/%ld round trips, %ld wrong, %.1f us each",
+			  w[i].vcpu.id, (unsigned long long)w[i].tag, w[i].done, w[i].trips,
+			  w[i].bad, w[i].done ? w[i].us / w[i].done : 0.0);
+		ok &= w[i].done == w[i].trips && !w[i].bad;
+	}
+	return ok;
+}
+
+static void case_smp4(struct l2case *c)
+{
+	struct worker w[4];
+	struct kvmt_code code;
+	struct kvmt_vm vm;
+	int i, rc, made = 0;
+
+	emit_counter_loop(&code);
+	rc = kvmt_vm_create(&vm, 1 * MiB);
+	if (!rc)
+		rc = kvmt_code_put(&vm, CODE_GPA, &code);
+	if (rc) {
+		kvmt_diag("VM: %s", strerror(-rc));
+		return not_reached(c, "no VM");
+	}
+	for (i = 0; i < 4; i++, made++)
+		if (worker_init(&w[i], &vm, i, 0x5a5a0000 + i))
+			break;
+	result(c, made == 4 && run_workers(w, 4));
+	for (i = 0; i < made; i++)
+		kvmt_vcpu_destroy(&w[i].vcpu);
+	kvmt_vm_destroy(&vm);
+}
+
+static void case_twovm(struct l2case *c)
+{
+	struct kvmt_vm vm[2];
+	struct worker w[2];
+	struct kvmt_code code[2];
+	int i, rc, made = 0, ok = 1;
+
+	for (i = 0; i < 2; i++) {
+		/* each VM first stores its own tag at DATA_GPA, then counts */
+		kvmt_code_init(&code[i]);
+		kvmt_emit_li64(&code[i], 6, 0x7700000000000000ULL | i);
+		kvmt_emit(&code[i], KVMT_STD(6, DATA_GPA, 0));
+		kvmt_emit_li64(&code[i], 3, KVMT_H_TEST);
+		kvmt_emit(&code[i], KVMT_ADDI(4, 4, 1));
+		kvmt_emit(&code[i], KVMT_SC1);
+		kvmt_emit(&code[i], KVMT_B(-16));
+	}
+	for (i = 0; i < 2; i++, made++) {
+		rc = kvmt_vm_create(&vm[i], 1 * MiB);
+		if (!rc)
+			rc = kvmt_code_put(&vm[i], CODE_GPA, &code[i]);
+		if (rc) {
+			kvmt_diag("VM %d: %s", i, strerror(-rc));
+			if (!rc)
+				kvmt_vm_destroy(&vm[i]);
+			break;
+		}
+		if (worker_init(&w[i], &vm[i], 0, 0xb0b0000 + i)) {
+			kvmt_vm_destroy(&vm[i]);
+			break;
+		}
+	}
+	if (made == 2) {
+		ok = run_workers(w, 2);
+		for (i = 0; i < 2; i++) {
+			uint64_t v = *(uint64_t *)((char *)vm[i].mem + DATA_GPA);
+
+			if (v != (0x7700000000000000ULL | i)) {
+				kvmt_diag("VM %d memory holds %#llx: not its own tag", i,
+					  (unsigned long long)v);
+				ok = 0;
+			}
+		}
+	}
+	result(c, made == 2 && ok);
+	for (i = 0; i < made; i++) {
+		kvmt_vcpu_destroy(&w[i].vcpu);
+		kvmt_vm_destroy(&vm[i]);
+	}
+}
+
+/* ---- lifecycle: create/run/destroy cycles, L1 memory before and after ------ */
+
+/*
+ * Tolerances for the whole run of cycles (see docs/l2-suite.md): a real
+ * leak of the smallest per-VM object we know of (the 64K page of the L2's
+ * partition-scoped page table) costs 100 x 64 KiB = 6.4 MiB of MemFree.
+ */
+#define LEAK_MEMFREE_KB	2048
+#define LEAK_SLAB_KB	512
+
+static int one_cycle(const struct kvmt_code *code)
+{
+	struct kvmt_vcpu vcpu;
+	struct kvmt_vm vm;
+	int rc = kvmt_vm_create(&vm, 1 * MiB);
+
+	if (rc)
+		return rc;
+	rc = kvmt_vcpu_create(&vm, &vcpu, 0);
+	if (rc) {
+		kvmt_vm_destroy(&vm);
+		return rc;
+	}
+	rc = kvmt_code_put(&vm, CODE_GPA, code);
+	if (!rc)
+		rc = kvmt_set_pc(&vcpu, CODE_GPA, KVMT_MSR_REAL_LE);
+	if (!rc)
+		rc = kvmt_run_hcall(&vcpu, "lifecycle run") ? -EIO : 0;
+	teardown(&vm, &vcpu);
+	return rc;
+}
+
+static void settle(void)
+{
+	int fd;
+
+	/* let RCU callbacks and deferred frees run */
+	usleep(200 * 1000);
+	sync();
+	fd = open("/proc/sys/vm/drop_caches", 1);
+	if (fd >= 0) {
+		if (write(fd, "3", 1) < 0)
+			kvmt_diag("drop_caches: %s", strerror(errno));
+		close(fd);
+	}
+	usleep(100 * 1000);
+}
+
+static void case_lifecycle(struct l2case *c)
+{
+	struct kvmt_code code;
+	long free0, free1, slab0, slab1;
+	int i, rc = 0, warm = 5;
+
+	emit_counter_loop(&code);
+	for (i = 0; i < warm && !rc; i++)
+		rc = one_cycle(&code);
+	if (rc) {
+		kvmt_diag("warm-up cycle: %s", strerror(-rc));
+		return not_reached(c, "no VM");
+	}
+	settle();
+	free0 = kvmt_meminfo_kb("MemFree");
+	slab0 = kvmt_meminfo_kb("Slab");
+	for (i = 0; i < opt.cycles; i++) {
+		rc = one_cycle(&code);
+		if (rc) {
+			kvmt_diag("cycle %d: %s", i, strerror(-rc));
+			break;
+		}
+	}
+	settle();
+	free1 = kvmt_meminfo_kb("MemFree");
+	slab1 = kvmt_meminfo_kb("Slab");
+	result(c, i == opt.cycles);
+	kvmt_fact("l2suite_lifecycle_memfree_drop_kb", "%ld", free0 - free1);
+	kvmt_fact("l2suite_lifecycle_slab_growth_kb", "%ld", slab1 - slab0);
+	kvmt_diag("%d cycles: MemFree %ld -> %ld kB, Slab %ld -> %ld kB (tolerance %d / %d kB)",
+		  i, free0, free1, slab0, slab1, LEAK_MEMFREE_KB, LEAK_SLAB_KB);
+	result(c, free0 > 0 && slab0 > 0 && free0 - free1 <= LEAK_MEMFREE_KB &&
+		  slab1 - slab0 <= LEAK_SLAB_KB);
+}
+
+/* ---- onereg: every KVM_REG_PPC_* id, set -> run -> get ------------------- */
+
+#define MAX_ONEREG 400
+static struct onereg oregs[MAX_ONEREG];
+static int n_oregs;
+
+struct oreg_state {
+	int ok;
+	int implemented;	/* get worked before anything was set */
+	uint64_t want[2];
+};
+static struct oreg_state ostate[MAX_ONEREG];
+
+static const char *err_name(int rc)
+{
+	static __thread char buf[32];
+
+	switch (rc) {
+	case 0: return "ok";
+	case -EINVAL: return "EINVAL";
+	case -ENXIO: return "ENXIO";
+	case -EFAULT: return "EFAULT";
+	case -E2BIG: return "E2BIG";
+	default:
+		snprintf(buf, sizeof(buf), "error %d", rc);
+		return buf;
+	}
+}
+
+static int oreg_get(struct kvmt_vcpu *vcpu, const struct onereg *e, uint64_t v[2])
+{
+	uint64_t buf[2] = { 0, 0 };
+	int rc;
+
+	if (kvmt_reg_size(e->id) <= 8)
+		rc = kvmt_get_reg64(vcpu, e->id, &buf[0]);
+	else
+		rc = kvmt_get_one_reg(vcpu, e->id, buf);
+	v[0] = buf[0];
+	v[1] = buf[1];
+	return rc;
+}
+
+static int oreg_set(struct kvmt_vcpu *vcpu, const struct onereg *e, const uint64_t v[2])
+{
+	if (kvmt_reg_size(e->id) <= 8)
+		return kvmt_set_reg64(vcpu, e->id, v[0]);
+	return kvmt_set_one_reg(vcpu, e->id, v);
+}
+
+static int is_lpcr(const struct onereg *e)
+{
+	return e->id == KVM_REG_PPC_LPCR || e->id == KVM_REG_PPC_LPCR_64;
+}
+
+/* Both calls must fail with one of the listed errors. */
+static int expect_refused(const struct onereg *e, int rc_get, int rc_set, int alt)
+{
+	int ok = 1;
+
+	if (rc_get != -EINVAL && rc_get != alt) {
+		kvmt_diag("%s: get %s, expected EINVAL%s", e->name, err_name(rc_get),
+			  alt ? " or ENXIO" : "");
+		ok = 0;
+	}
+	if (rc_set != -EINVAL && rc_set != alt) {
+		kvmt_diag("%s: set %s, expected EINVAL%s", e->name, err_name(rc_set),
+			  alt ? " or ENXIO" : "");
+		ok = 0;
+	}
+	return ok;
+}
+
+/* Before the run: get, set, get again. */
+static void oreg_prepare(struct kvmt_vcpu *vcpu, int i)
+{
+	const struct onereg *e = &oregs[i];
+	struct oreg_state *s = &ostate[i];
+	uint64_t cur[2], back[2], v[2] = { e->val, e->val2 };
+	int rc, rc_get, words = kvmt_reg_size(e->id) > 8 ? 2 : 1;
+
+	s->ok = 1;
+	rc_get = oreg_get(vcpu, e, cur);
+	s->implemented = rc_get == 0;
+	switch (e->kind) {
+	case OR_NOTHV:
+		s->ok = expect_refused(e, rc_get, oreg_set(vcpu, e, v), 0);
+		return;
+	case OR_IRQCHIP:
+		s->ok = expect_refused(e, rc_get, oreg_set(vcpu, e, v), -ENXIO);
+		return;
+	case OR_TM:
+		if (rc_get == -EINVAL) {
+			s->ok = expect_refused(e, rc_get, oreg_set(vcpu, e, v), 0);
+			return;
+		}
+		break;
+	default:
+		break;
+	}
+	if (rc_get) {
+		kvmt_diag("%s: get %s: not implemented by this kernel", e->name,
+			  err_name(rc_get));
+		s->ok = 0;
+		return;
+	}
+	if (e->kind == OR_RO) {
+		rc = oreg_set(vcpu, e, cur);
+		if (rc != -EINVAL) {
+			kvmt_diag("%s: set %s, expected EINVAL (read-only)", e->name,
+				  err_name(rc));
+			s->ok = 0;
+		}
+		s->want[0] = cur[0];
+		s->want[1] = cur[1];
+		return;
+	}
+	if (e->kind == OR_ZERO) {
+		uint64_t nz[2] = { 0x1000, 0 };
+
+		rc = oreg_set(vcpu, e, nz);
+		if (rc != -EINVAL) {
+			kvmt_diag("%s = 0x1000: %s, expected EINVAL", e->name, err_name(rc));
+			s->ok = 0;
+		}
+		v[0] = 0;
+	}
+	/* LPCR: userspace may set ILE (and DPFD, TC, AIL, LD); set ILE */
+	if (is_lpcr(e))
+		v[0] = cur[0] | KVMT_LPCR_ILE;
+	/* DEC_EXPIRY: in guest timebase (host TB + TB_OFFSET) */
+	if (e->kind == OR_NEAR) {
+		uint64_t off = 0;
+
+		kvmt_get_reg64(vcpu, KVM_REG_PPC_TB_OFFSET, &off);
+		v[0] = __builtin_ppc_get_timebase() + off + e->val;
+	}
+	rc = oreg_set(vcpu, e, v);
+	if (rc) {
+		kvmt_diag("%s: set %#llx: %s", e->name, (unsigned long long)v[0], err_name(rc));
+		s->ok = 0;
+		return;
+	}
+	s->want[0] = v[0];
+	s->want[1] = words > 1 ? v[1] : 0;
+	if (kvmt_reg_size(e->id) == 4)
+		s->want[0] &= 0xffffffffULL;
+	if (e->kind == OR_MASK)
+		s->want[0] &= e->mask;
+	rc = oreg_get(vcpu, e, back);
+	if (e->kind == OR_BITS) {
+		s->want[0] &= e->mask;
+		back[0] &= e->mask;
+	}
+	if (rc || back[0] != s->want[0] || back[1] != s->want[1]) {
+		kvmt_diag("%s: before the run: get %s %#llx:%#llx, set %#llx:%#llx", e->name,
+			  err_name(rc), (unsigned long long)back[1], (unsigned long long)back[0],
+			  (unsigned long long)s->want[1], (unsigned long long)s->want[0]);
+		s->ok = 0;
+	}
+}
+
+/* After the run: get and compare. */
+static void oreg_check(struct kvmt_vcpu *vcpu, int i)
+{
+	const struct onereg *e = &oregs[i];
+	struct oreg_state *s = &ostate[i];
+	uint64_t got[2];
+	int rc, ok;
+
+	if (!s->ok || e->kind == OR_NOTHV || e->kind == OR_IRQCHIP ||
+	    (e->kind == OR_TM && !s->implemented))
+		return;
+	rc = oreg_get(vcpu, e, got);
+	if (e->kind == OR_BITS)
+		got[0] &= e->mask;
+	if (e->kind == OR_COUNT)
+		ok = !rc && got[0] >= s->want[0] && got[0] - s->want[0] < (1ULL << 40);
+	else if (e->kind == OR_NEAR)
+		ok = !rc && got[0] - s->want[0] + ONEREG_NEAR_TICKS < 2 * ONEREG_NEAR_TICKS;
+	else
+		ok = !rc && got[0] == s->want[0] && got[1] == s->want[1];
+	if (!ok) {
+		kvmt_diag("%s: after the run: get %s %#llx:%#llx, set %s%#llx:%#llx", e->name,
+			  err_name(rc), (unsigned long long)got[1], (unsigned long long)got[0],
+			  e->kind == OR_COUNT ? ">= " : e->kind == OR_NEAR ? "~" : "",
+			  (unsigned long long)s->want[1], (unsigned long long)s->want[0]);
+		s->ok = 0;
+	}
+}
+
+static uint64_t sreg_val(int i)
+{
+	return 0x6000000000000000ULL | (uint64_t)i << 32 | (0xbeef0000 + i);
+}
+
+/* KVM_SET_REGS before, KVM_GET_REGS after (the code only changes r3). */
+static void regs_prepare(struct kvmt_vcpu *vcpu, struct kvm_regs *want)
+{
+	kvmt_get_regs(vcpu, want);
+	for (int i = 0; i < 32; i++)
+		want->gpr[i] = sreg_val(i);
+	want->cr = 0x24682468;
+	want->ctr = sreg_val(40);
+	want->lr = sreg_val(41);
+	want->xer = 0x20000007;
+	want->sprg0 = sreg_val(42);
+	want->sprg1 = sreg_val(43);
+	want->sprg2 = sreg_val(44);
+	want->sprg3 = sreg_val(45);
+	want->pc = CODE_GPA;
+	want->msr = KVMT_MSR_REAL_LE;
+	if (kvmt_set_regs(vcpu, want))
+		kvmt_diag("KVM_SET_REGS failed");
+}
+
+static int regs_check(struct kvmt_vcpu *vcpu, const struct kvm_regs *want)
+{
+	struct kvm_regs got;
+	int ok = 1;
+
+#define CMP(f, name)							\
+	do {								\
+		if (got.f != want->f) {					\
+			kvmt_diag("KVM_GET_REGS %s: %#llx, set %#llx", name,	\
+				  (unsigned long long)got.f,		\
+				  (unsigned long long)want->f);		\
+			ok = 0;						\
+		}							\
+	} while (0)
+
+	if (kvmt_get_regs(vcpu, &got)) {
+		kvmt_diag("KVM_GET_REGS failed");
+		return 0;
+	}
+	/* r3 is the hcall number; SRR0/1 are clobbered by sc (ISA) */
+	for (int i = 0; i < 32; i++) {
+		char name[8];
+
+		if (i == 3)
+			continue;
+		snprintf(name, sizeof(name), "r%d", i);
+		CMP(gpr[i], name);
+	}
+	CMP(cr, "CR");
+	CMP(ctr, "CTR");
+	CMP(lr, "LR");
+	CMP(xer, "XER");
+	/* MSR[ME] belongs to the hypervisor (forced on at entry) */
+	got.msr |= want->msr & KVMT_MSR_ME;
+	CMP(msr, "MSR");
+	CMP(sprg0, "SPRG0");
+	CMP(sprg1, "SPRG1");
+	CMP(sprg2, "SPRG2");
+	CMP(sprg3, "SPRG3");
+#undef CMP
+	return ok;
+}
+
+static void case_onereg(struct l2case *c)
+{
+	struct kvmt_code code;
+	struct kvmt_vcpu vcpu;
+	struct kvmt_vm vm;
+	struct kvm_regs regs;
+	int i, ran;
+
+	kvmt_code_init(&code);
+	kvmt_emit_hcall(&code, KVMT_H_TEST);
+	kvmt_emit(&code, KVMT_B(0));
+	if (setup(c, &vm, &vcpu, 1 * MiB, &code))
+		return not_reached(c, "no VM");
+	for (i = 0; i < n_oregs; i++)
+		oreg_prepare(&vcpu, i);
+	regs_prepare(&vcpu, &regs);
+	ran = kvmt_run_hcall(&vcpu, "one-reg run") == 0;
+	if (ran) {
+		for (i = 0; i < n_oregs; i++)
+			oreg_check(&vcpu, i);
+	}
+	/* results in table order; a group reports once, at its first id */
+	for (i = 0; i < n_oregs; i++) {
+		int g = oregs[i].group, ok = ran, j;
+
+		if (!g) {
+			result(c, ok && ostate[i].ok);
+			continue;
+		}
+		for (j = 0; j < i; j++)
+			if (oregs[j].group == g)
+				break;
+		if (j < i)
+			continue;
+		for (j = i; j < n_oregs; j++)
+			if (oregs[j].group == g)
+				ok &= ostate[j].ok;
+		result(c, ok);
+	}
+	result(c, ran && regs_check(&vcpu, &regs));
+	teardown(&vm, &vcpu);
+}
+
+/* ---- badreg: invalid one-reg ids and values --------------------------------- */
+
+#define BAD_ID		(KVM_REG_PPC | KVM_REG_SIZE_U64 | 0xfff)
+#define DSCR_AS_U32	(KVM_REG_PPC | KVM_REG_SIZE_U32 | 0x9)
+#define DSCR_AS_U1024	(KVM_REG_PPC | KVM_REG_SIZE_U1024 | 0x9)
+#define ARM64_ID	(0x6000000000000000ULL | KVM_REG_SIZE_U64 | 0x9)
+
+static int want_err(int rc, int err, const char *what)
+{
+	if (rc == -err)
+		return 1;
+	kvmt_diag("%s: %s, expected %s", what, err_name(rc), err_name(-err));
+	return 0;
+}
+
+static void case_badreg(struct l2case *c)
+{
+	struct kvmt_code code;
+	struct kvmt_vcpu vcpu;
+	struct kvmt_vm vm;
+	struct kvm_sregs sregs, sregs2;
+	uint64_t buf[16] = { 0 }, v, dscr = 0x11, compat = 0x0f000005;
+	void *unmapped;
+	int ok;
+
+	kvmt_code_init(&code);
+	kvmt_emit(&code, KVMT_ADDI(4, 4, 1));
+	kvmt_emit_hcall(&code, KVMT_H_TEST);
+	kvmt_emit(&code, KVMT_B(0));
+	if (setup(c, &vm, &vcpu, 1 * MiB, &code))
+		return not_reached(c, "no VM");
+	/* known good state, checked at the end */
+	if (kvmt_set_reg64(&vcpu, KVM_REG_PPC_DSCR, dscr) ||
+	    kvmt_set_reg64(&vcpu, KVM_REG_PPC_ARCH_COMPAT, compat) ||
+	    kvmt_get_sregs(&vcpu, &sregs)) {
+		kvmt_diag("setting up DSCR/ARCH_COMPAT/SREGS failed");
+		teardown(&vm, &vcpu);
+		return not_reached(c, "setup failed");
+	}
+
+	ok = want_err(kvmt_get_one_reg(&vcpu, BAD_ID, buf), EINVAL, "get unknown id");
+	ok &= want_err(kvmt_set_one_reg(&vcpu, BAD_ID, buf), EINVAL, "set unknown id");
+	result(c, ok);
+
+	ok = want_err(kvmt_get_one_reg(&vcpu, DSCR_AS_U32, buf), EINVAL, "get DSCR as U32");
+	ok &= want_err(kvmt_set_one_reg(&vcpu, DSCR_AS_U32, buf), EINVAL, "set DSCR as U32");
+	result(c, ok);
+
+	ok = want_err(kvmt_get_one_reg(&vcpu, DSCR_AS_U1024, buf), EINVAL, "get U1024");
+	ok &= want_err(kvmt_set_one_reg(&vcpu, DSCR_AS_U1024, buf), EINVAL, "set U1024");
+	ok &= want_err(kvmt_get_one_reg(&vcpu, ARM64_ID, buf), EINVAL, "get arm64 id");
+	ok &= want_err(kvmt_set_one_reg(&vcpu, ARM64_ID, buf), EINVAL, "set arm64 id");
+	result(c, ok);
+
+	unmapped = mmap(NULL, 65536, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	munmap(unmapped, 65536);
+	ok = want_err(kvmt_get_one_reg(&vcpu, KVM_REG_PPC_DSCR, unmapped), EFAULT,
+		      "get DSCR into an unmapped buffer");
+	ok &= want_err(kvmt_set_one_reg(&vcpu, KVM_REG_PPC_DSCR, unmapped), EFAULT,
+		       "set DSCR from an unmapped buffer");
+	result(c, ok);
+
+	ok = want_err(kvmt_set_reg64(&vcpu, KVM_REG_PPC_HIOR, 0x1000), EINVAL, "HIOR = 0x1000");
+	ok &= want_err(kvmt_set_reg64(&vcpu, KVM_REG_PPC_ARCH_COMPAT, 0x12345678), EINVAL,
+		       "ARCH_COMPAT = 0x12345678");
+	sregs2 = sregs;
+	sregs2.pvr ^= 0x00010000;
+	ok &= want_err(kvmt_set_sregs(&vcpu, &sregs2), EINVAL, "KVM_SET_SREGS with another PVR");
+	result(c, ok);
+
+	ok = 1;
+	if (kvmt_get_reg64(&vcpu, KVM_REG_PPC_DSCR, &v) || v != dscr) {
+		kvmt_diag("DSCR is %#llx after the failed calls, was %#llx",
+			  (unsigned long long)v, (unsigned long long)dscr);
+		ok = 0;
+	}
+	if (kvmt_get_reg64(&vcpu, KVM_REG_PPC_ARCH_COMPAT, &v) || v != compat) {
+		kvmt_diag("ARCH_COMPAT is %#llx, was %#llx", (unsigned long long)v,
+			  (unsigned long long)compat);
+		ok = 0;
+	}
+	if (kvmt_get_reg64(&vcpu, KVM_REG_PPC_HIOR, &v) || v != 0) {
+		kvmt_diag("HIOR is %#llx, was 0", (unsigned long long)v);
+		ok = 0;
+	}
+	if (kvmt_get_sregs(&vcpu, &sregs2) || sregs2.pvr != sregs.pvr) {
+		kvmt_diag("PVR is %#x, was %#x", sregs2.pvr, sregs.pvr);
+		ok = 0;
+	}
+	if (kvmt_run_hcall(&vcpu, "after the bad calls") ||
+	    vcpu.run->papr_hcall.args[0] != 1) {
+		kvmt_diag("the vCPU did not run on correctly");
+		ok = 0;
+	}
+	if (ok && (kvmt_get_reg64(&vcpu, KVM_REG_PPC_DSCR, &v) || v != dscr)) {
+		kvmt_diag("DSCR after the run: %#llx", (unsigned long long)v);
+		ok = 0;
+	}
+	result(c, ok);
+	teardown(&vm, &vcpu);
+}
+
+/* ---- the case list and the runner ----------------------------------------- */
+
+static struct l2case cases[] = {
+	{ .name = "gprs", .run = case_gprs, .res = {
+		"r3 and r4-r12 reach userspace (hcall number and 9 arguments, 64 bits)",
+		"r3 (return code) and r4-r12 come back into the L2",
+	} },
+	{ .name = "roundtrips", .run = case_roundtrips, .res = { "hcall round trips with r4 checked every time" } },
+	{ .name = "mmio", .run = case_mmio, .res = {
+		"store 1 byte to an unbacked GPA exits to userspace with the data",
+		"store 2 bytes",
+		"store 4 bytes",
+		"store 8 bytes",
+		"load 1 byte: the value userspace supplies lands in the GPR",
+		"load 2 bytes",
+		"load 4 bytes",
+		"load 8 bytes",
+		"sign-extending loads (lha, lwa)",
+	} },
+	{ .name = "pagefault", .run = case_pagefault, .res = {
+		"the L2 writes every 64K page of 64 MiB; the L1 sees each value",
+	} },
+	{ .name = "dec", .run = case_dec, .res = {
+		"a decrementer interrupt is delivered at 0x900 (MSR[LE] via LPCR[ILE])",
+	} },
+	{ .name = "ext", .run = case_ext, .res = {
+		"no external interrupt before KVM_INTERRUPT",
+		"KVM_INTERRUPT delivers an external interrupt at 0x500",
+		"KVM_INTERRUPT_UNSET withdraws it: the L2 runs to its next hcall",
+	} },
+	{ .name = "illegal", .run = case_illegal, .res = {
+		"an illegal instruction gives the L2 a program interrupt at 0x700",
+	} },
+	{ .name = "smp4", .run = case_smp4, .res = { "4 vCPUs of one VM in 4 threads, values per vCPU intact" } },
+	{ .name = "twovm", .run = case_twovm, .res = { "2 VMs run at once, each sees only its own memory and values" } },
+	{ .name = "lifecycle", .run = case_lifecycle, .res = {
+		"VM create, vCPU create, run, destroy: every cycle works",
+		"no L1 memory leak across the cycles (MemFree, Slab)",
+	} },
+	{ .name = "onereg", .run = case_onereg, .res = { NULL } },	/* names filled from the table */
+	{ .name = "badreg", .run = case_badreg, .res = {
+		"unknown one-reg id: EINVAL for get and set",
+		"known id with the wrong size: EINVAL",
+		"oversized id and another architecture's id: EINVAL",
+		"unmapped user buffer: EFAULT for get and set",
+		"illegal values refused: HIOR != 0, junk ARCH_COMPAT, another PVR",
+		"nothing lost: earlier values intact and the vCPU still runs",
+	} },
+};
+
+#define N_CASES ((int)(sizeof(cases) / sizeof(cases[0])))
+
+static void fill_onereg_names(struct l2case *c)
+{
+	static char *big[MAX_ONEREG + 1];
+	int i, k = 0;
+
+	n_oregs = onereg_table(oregs, MAX_ONEREG);
+	if (n_oregs > MAX_ONEREG)
+		n_oregs = MAX_ONEREG;
+	for (i = 0; i < n_oregs; i++) {
+		const struct onereg *e = &oregs[i];
+		int j;
+
+		if (e->group) {
+			for (j = 0; j < i; j++)
+				if (oregs[j].group == e->group)
+					break;
+			if (j < i)
+				continue;
+		}
+		big[k] = malloc(96);
+		if (e->group == OR_GROUP_BOOKE)
+			snprintf(big[k], 96, "%s: EINVAL on Book3S HV",
+				 onereg_group_name(e->group));
+		else if (e->group == OR_GROUP_TM)
+			snprintf(big[k], 96, "%s: EINVAL without TM, else set, run, get back",
+				 onereg_group_name(e->group));
+		else if (e->group)
+			snprintf(big[k], 96, "%s: set, run, get back",
+				 onereg_group_name(e->group));
+		else if (e->kind == OR_RO)
+			snprintf(big[k], 96, "%s: readable, set refused (EINVAL)", e->name);
+		else if (e->kind == OR_ZERO)
+			snprintf(big[k], 96, "%s: only 0 accepted, kept across a run", e->name);
+		else if (e->kind == OR_IRQCHIP)
+			snprintf(big[k], 96, "%s: no in-kernel irqchip: EINVAL or ENXIO", e->name);
+		else if (e->kind == OR_COUNT)
+			snprintf(big[k], 96, "%s: set, run, get back (counts up)", e->name);
+		else if (e->kind == OR_NEAR)
+			snprintf(big[k], 96, "%s: set, run, get back (within %llu ticks)",
+				 e->name, ONEREG_NEAR_TICKS);
+		else if (e->kind == OR_BITS)
+			snprintf(big[k], 96, "%s: set, run, get back (userspace bits)", e->name);
+		else
+			snprintf(big[k], 96, "%s: set, run, get back", e->name);
+		k++;
+	}
+	big[k++] = "KVM_SET_REGS (GPRs, CR, CTR, LR, XER, MSR, SPRG0-3): set, run, get back";
+	c->n = k;
+	c->names = (const char **)big;
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: l2-suite [--list] [--trips=N] [--smp-trips=N] [--cycles=N] [CASE...]\n");
+	exit(2);
+}
+
+static long num_arg(const char *a, const char *prefix)
+{
+	char *end;
+	long v = strtol(a + strlen(prefix), &end, 0);
+
+	if (*end || v <= 0) {
+		fprintf(stderr, "l2-suite: bad number in '%s'\n", a);
+		usage();
+	}
+	return v;
+}
+
+int main(int argc, char **argv)
+{
+	struct kvmt_vm probe;
+	int i, j, total = 0, any = 0, list = 0, rc;
+
+	for (i = 0; i < N_CASES; i++) {
+		if (cases[i].res[0]) {
+			cases[i].names = cases[i].res;
+			cases[i].n = 0;
+			while (cases[i].n < MAX_RESULTS && cases[i].res[cases[i].n])
+				cases[i].n++;
+		} else {
+			fill_onereg_names(&cases[i]);
+		}
+	}
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!strncmp(a, "--trips=", 8)) {
+			opt.trips = num_arg(a, "--trips=");
+		} else if (!strncmp(a, "--smp-trips=", 12)) {
+			opt.smp_trips = num_arg(a, "--smp-trips=");
+		} else if (!strncmp(a, "--cycles=", 9)) {
+			opt.cycles = num_arg(a, "--cycles=");
+		} else if (!strcmp(a, "--list")) {
+			list = 1;
+		} else if (a[0] == '-') {
+			usage();
+		} else {
+			for (j = 0; j < N_CASES; j++)
+				if (!strcmp(a, cases[j].name))
+					break;
+			if (j == N_CASES) {
+				fprintf(stderr, "l2-suite: no case '%s' (--list shows them)\n", a);
+				printf("NV2: not ok - l2-suite: no case '%s'\n", a);
+				return 2;
+			}
+			cases[j].selected = 1;
+			any = 1;
+		}
+	}
+	if (list) {
+		for (i = 0; i < N_CASES; i++) {
+			printf("%s\n", cases[i].name);
+			for (j = 0; j < cases[i].n; j++)
+				printf("    %s\n", cases[i].names[j]);
+		}
+		return 0;
+	}
+	for (i = 0; i < N_CASES; i++) {
+		if (!any)
+			cases[i].selected = 1;
+		if (cases[i].selected)
+			total += cases[i].n;
+	}
+
+	rc = kvmt_vm_create(&probe, 65536);
+	if (rc) {
+		kvmt_fact("kvm_create_vm", "error %s", strerror(-rc));
+		kvmt_plan(total);
+		for (i = 0; i < N_CASES; i++)
+			for (j = 0; cases[i].selected && j < cases[i].n; j++)
+				kvmt_skip("this L1 cannot create a VM", "%s: %s",
+					  cases[i].name, cases[i].names[j]);
+		return 0;
+	}
+	kvmt_vm_destroy(&probe);
+	kvmt_fact("kvm_create_vm", "ok");
+	kvmt_plan(total);
+	for (i = 0; i < N_CASES; i++) {
+		struct l2case *c = &cases[i];
+		double t0;
+
+		if (!c->selected)
+			continue;
+		kvmt_diag("case %s", c->name);
+		t0 = now_us();
+		kvmt_watchdog(WATCHDOG_S);
+		c->run(c);
+		kvmt_watchdog(0);
+		not_reached(c, "the case ended early");
+		kvmt_diag("case %s: %.2f s", c->name, (now_us() - t0) / 1e6);
+	}
+	return kvmt_failures() ? 1 : 0;
+}
