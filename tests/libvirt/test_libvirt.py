@@ -29,6 +29,7 @@ SUITES = [
     "domaincapstest",
     "qemucapabilitiestest",
     "virhostcputest",
+    "virschematest",
 ]
 
 SIGNOFF = ("Signed-off-by: nestedv2 maintainers "
@@ -69,14 +70,22 @@ def test_libvirt_suite(suite):
 
 
 def test_libvirt_syntax_check():
-    """libvirt's `meson test --suite syntax-check` on the patched git tree."""
+    """libvirt's `meson test --suite syntax-check` on the patched git tree.
+
+    Debian's tree (debian/, the bundled keycodemapdb, dist-generated files)
+    already fails some rules at "base"; ci/libvirt.sh re-runs every failing
+    rule on a pristine "base" worktree and counts only the rules whose
+    findings differ, i.e. the ones the series breaks."""
     rc_file = RES / "syntax-check.rc"
     assert rc_file.exists(), f"{rc_file} missing: run 'make libvirt' first"
     log = (RES / "syntax-check.log").read_text(errors="replace")
-    failed = re.findall(r"libvirt:syntax-check / (\S+)\s+FAIL", log)
-    assert rc_file.read_text().strip() == "0" and not failed, (
-        f"syntax-check rules failing: {failed}\n" + tail(RES / "syntax-check.log"))
     assert re.search(r"^Ok:\s+[1-9]", log, re.M), "no syntax-check rule ran"
+    per_rule = (RES / "syntax-check.txt").read_text().split("\n")
+    new = [l.split()[0] for l in per_rule if l.endswith(" new")]
+    new_file = RES / "syntax-check.new"
+    detail = new_file.read_text(errors="replace")[:4000] if new_file.exists() else ""
+    assert rc_file.read_text().strip() == "0" and not new, (
+        f"syntax-check rules broken by the series: {new}\n{detail}")
 
 
 # --- the series itself -------------------------------------------------------
@@ -191,24 +200,21 @@ def embed_root(tmp_path_factory):
     """A private root for qemu:///embed (config, capability cache, state)."""
     root = tmp_path_factory.mktemp("libvirt-embed")
     (root / "etc").mkdir()
-    # No cgroups, no namespaces, no security driver: nothing of the host's
-    # is touched by the embedded driver.
+    # No cgroups, no namespaces: nothing of the host's is touched by the
+    # embedded driver (no security driver is built in).
     (root / "etc" / "qemu.conf").write_text(
-        'cgroup_controllers = [ ]\nnamespaces = [ ]\nsecurity_driver = "none"\n'
-        'stdio_handler = "file"\n')
+        'cgroup_controllers = [ ]\nnamespaces = [ ]\nstdio_handler = "file"\n')
     return root
 
 
 def virsh(root, *args):
     cmd = [str(OBJ / "run"), str(OBJ / "tools" / "virsh"), "-q",
            "-c", f"qemu:///embed?root={root}", *args]
-    r = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
-    (RES / "virsh").mkdir(parents=True, exist_ok=True)
-    return r
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=300)
 
 
 def to_native(root, name):
-    return virsh(root, "domxml-to-native", "qemu-argv", "--domain", str(DATA / name))
+    return virsh(root, "domxml-to-native", "qemu-argv", "--xml", str(DATA / name))
 
 
 def test_virsh_nested_papr_on(embed_root):
@@ -238,7 +244,7 @@ def test_virsh_nested_papr_off_with_nested_hv(embed_root):
      "model is 'POWER8'"),
     ("nested-papr-bad-state.xml",
      "Invalid value for attribute 'state' in element 'nested-papr': 'maybe'"),
-    ("malformed.xml", "XML error"),
+    ("malformed.xml", "Premature end of data in tag cpu"),
 ])
 def test_virsh_refuses(embed_root, name, message):
     _need_virsh()
