@@ -5,7 +5,7 @@ QEMU10_OBJ := $(BUILD)/obj/qemu-10.0
 # The harness boots this L0 when it exists (ci/mk/core.mk: L0_BIN).
 export L0_QEMU := $(QEMU10_OBJ)/qemu-system-ppc64
 
-.PHONY: qemu-l0 qemu-l0-src qemu-l0-quilt qemu-l0-clean
+.PHONY: qemu-l0 qemu-l0-src qemu-l0-quilt qemu-l0-bisect qemu-l0-clean
 
 ## qemu-l0        fetch + patch + build our L0 qemu-system-ppc64 -> build/obj/qemu-10.0/
 qemu-l0:
@@ -18,6 +18,10 @@ qemu-l0-src:
 ## qemu-l0-quilt  check that the QEMU 10.0 series pushes with quilt to the same tree
 qemu-l0-quilt:
 	ci/qemu10.sh quilt
+
+## qemu-l0-bisect build the L0 after each QEMU 10.0 patch (each must build; ~1 min/patch)
+qemu-l0-bisect:
+	ci/qemu10.sh bisect
 
 ## qemu-l0-clean  remove the QEMU 10.0 trees and objects (ccache is kept)
 qemu-l0-clean:

@@ -1,0 +1,91 @@
+"""The L0 binary: built from this series, the pseries knobs, firmware."""
+import os
+import subprocess
+
+import pytest
+
+from qemu10lib import (L0_PATH, NestedL1, H_GUEST_CREATE, H_NO_MEM, H_PARAMETER,
+                       H_SUCCESS, summary)
+import qemu10lib
+from test_series import series_id
+
+
+def run(*args, timeout=60):
+    return subprocess.run([L0_PATH] + list(args), capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def test_binary_exists_and_is_this_series():
+    s = summary()
+    assert s.get("build") == "ok", f"make qemu-l0 did not build: {s}"
+    assert os.access(L0_PATH, os.X_OK), L0_PATH
+    assert s.get("build_series") == series_id(), \
+        "binary built from another series: run make qemu-l0"
+
+
+def test_version():
+    r = run("--version")
+    assert r.returncode == 0
+    assert "10.0.2" in r.stdout
+
+
+def test_machine_help_lists_nested_papr_and_fault_knob():
+    r = run("-M", "pseries,help")
+    assert r.returncode == 0, r.stderr
+    assert "cap-nested-papr=" in r.stdout
+    assert "x-nested-papr-fault=" in r.stdout
+
+
+@pytest.mark.parametrize("spec, msg", [
+    ("create", "expected HCALL:N:RC"),
+    ("create:1", "expected HCALL:N:RC"),
+    ("create:1:2:3", "expected HCALL:N:RC"),
+    ("bogus:1:-4", "unknown hcall 'bogus'"),
+    ("0x999:1:-4", "unknown hcall '0x999'"),
+    ("create:0:-4", "N must be a number >= 1"),
+    ("create:x:-4", "N must be a number >= 1"),
+    ("create:1:H_NONSENSE", "bad return code 'H_NONSENSE'"),
+])
+def test_fault_knob_rejects_bad_values(spec, msg):
+    r = run("-M", f"pseries,cap-nested-papr=on,x-nested-papr-fault={spec}",
+            "-accel", "tcg", "-nodefaults", "-display", "none", "-S")
+    assert r.returncode != 0
+    assert msg in r.stderr, r.stderr
+    assert "x-nested-papr-fault" in r.stderr
+
+
+def test_fault_knob_fires_once_and_logs():
+    l0 = qemu10lib.L0(",x-nested-papr-fault=create:2:H_NO_MEM")
+    try:
+        l1 = NestedL1(l0)
+        assert l1.set_caps() == H_SUCCESS
+        assert l0.hcall(H_GUEST_CREATE, 0, -1)[0] == H_SUCCESS
+        assert l0.hcall(H_GUEST_CREATE, 0, -1)[0] == H_NO_MEM
+        assert l0.hcall(H_GUEST_CREATE, 0, -1)[0] == H_SUCCESS
+        err = l0.stderr()
+        assert "x-nested-papr-fault=create:2:H_NO_MEM: failing " \
+               "H_GUEST_CREATE call 2 with rc -9" in err, err
+        assert err.count("x-nested-papr-fault") == 1
+    finally:
+        l0.close()
+
+
+def test_fault_knob_any_hcall_numeric():
+    # any:3 counts every H_GUEST_* hcall: set caps (1), create (2), create (3)
+    l0 = qemu10lib.L0(",x-nested-papr-fault=any:3:-4")
+    try:
+        l1 = NestedL1(l0)
+        assert l1.set_caps() == H_SUCCESS
+        assert l0.hcall(H_GUEST_CREATE, 0, -1)[0] == H_SUCCESS
+        assert l0.hcall(H_GUEST_CREATE, 0, -1)[0] == H_PARAMETER
+        assert "failing H_GUEST_CREATE call 3 with rc -4" in l0.stderr()
+    finally:
+        l0.close()
+
+
+def test_firmware_for_x_vof_is_found():
+    """Debian's +ds source has no vof.bin: ci/qemu10.sh links Debian's
+    (qemu-system-data) into the build tree's qemu-bundle."""
+    vof = os.path.join(os.path.dirname(L0_PATH), "qemu-bundle", "usr", "share",
+                       "qemu", "vof.bin")
+    assert os.path.exists(vof), vof
