@@ -126,9 +126,27 @@ def sample_perf_script():
     return "\n".join(lines) + "\n"
 
 
+def bench_perf_script(path, n):
+    """n events of 2 VMs x 4 vCPUs as `perf script` text (for the benchmark)."""
+    with open(path, "w") as f:
+        for i in range(n):
+            v = i % 8
+            pid = 7001 + v // 4
+            tid = pid * 10 + v % 4
+            t = T0 + i * 2000
+            f.write(f"       CPU {v % 4}/KVM {pid:>6}/{tid:<6} [{v:03d}] "
+                    f"{t // 10**9}.{(t % 10**9) // 1000:06d}: kvm_hv:kvmppc_vcpu_stats: "
+                    f"VCPU {v % 4}: l1_to_l2_cs_time={900 + (i * 37) % 4000} ns "
+                    f"l2_to_l1_cs_time={1200 + (i * 53) % 5000} ns "
+                    f"l2_runtime={20000 + (i * 7919) % 900000} ns\n")
+
+
 if __name__ == "__main__":
     import sys
     import pathlib
+    if sys.argv[1] == "--bench":
+        bench_perf_script(sys.argv[3], int(sys.argv[2]))
+        sys.exit(0)
     d = pathlib.Path(sys.argv[1])
     (d / "sample.nvl").write_bytes(sample_capture())
     (d / "sample.perf.txt").write_text(sample_perf_script())
