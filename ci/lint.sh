@@ -40,7 +40,7 @@ else
 fi
 
 mapfile -t patches < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$SERIES_DIR/series" | awk '{print $1}')
-mapfile -t commits < <(git -C "$TREE" rev-list --reverse base..HEAD)
+mapfile -t commits < <(git -C "$TREE" rev-list --reverse refs/tags/base..HEAD)
 [ ${#patches[@]} = ${#commits[@]} ] || die "series has ${#patches[@]} patches, tree ${#commits[@]} commits"
 
 # 2. checkpatch, with the base tree's own script.
@@ -82,7 +82,7 @@ step() { # commit subject flavour-to-install
 		record build "$subject" fail "$(tail -n 5 "$log" | tr '\n\t' '  ')"
 	fi
 }
-step base base base
+step refs/tags/base base base
 i=0
 for c in "${commits[@]}"; do
 	step "$c" "${patches[$i]}" ""
