@@ -13,6 +13,9 @@
 #                          with ccache in build/obj/qemu-7.2-ppc64el
 #   ci/qemu72.sh payload   build/payload/qemu-7.2: stripped binary, its
 #                          DT_NEEDED closure, the loader and vof.bin
+#   ci/qemu72.sh migcheck  build/payload/qemu-7.2-migcheck: the bare-metal L2
+#                          payload and script of the DEXCR/HASHKEYR migration
+#                          check (tests/qemu72/migcheck), for the L1 harness
 #   ci/qemu72.sh all       all of the above, in that order (the default)
 #   ci/qemu72.sh lint      check the series without touching any tree: every
 #                          listed patch exists, is a git format-patch mail
@@ -220,7 +223,9 @@ relativize_links() { # root
 		t=$(readlink "$l")
 		case $t in /*) ;; *) continue ;; esac
 		dir=$(dirname "${l#"$root"}")
-		ln -sfn "$(realpath -m --relative-to="$dir" "$t")" "$l"
+		# -s: resolve lexically; the host's own links (merged /usr) must
+		# not leak into the sysroot's layout.
+		ln -sfn "$(realpath -m -s --relative-to="$dir" "$t")" "$l"
 	done < <(find "$root" -type l -print0)
 }
 
@@ -229,7 +234,8 @@ do_sysroot() {
 	list=$(for p in "${SYSROOT_PKGS[@]}"; do
 		printf '%s %s\n' "$p" "$(apt-cache policy "$p:ppc64el" 2>/dev/null | awk '/Candidate:/ {print $2}')"
 	done)
-	want=$(printf '%s\n' "$list" | sha256sum | cut -d' ' -f1)
+	# The layout version changes when the way the sysroot is made changes.
+	want=$(printf 'layout 2\n%s\n' "$list" | sha256sum | cut -d' ' -f1)
 	if stamp_ok "$SYSROOT/.nestedv2-stamp" "$want"; then
 		return 0
 	fi
@@ -316,7 +322,7 @@ copy_from_sysroot() { # relpath
 		if [ -L "$SYSROOT/$rel" ]; then
 			t=$(readlink "$SYSROOT/$rel")
 			ln -sfn "$t" "$PAYLOAD/$rel"
-			rel=$(realpath -m --relative-to=/ "/$dir/$t")
+			rel=$(realpath -m -s --relative-to=/ "/$dir/$t")
 		else
 			cp -f "$SYSROOT/$rel" "$PAYLOAD/$rel"
 			return 0
@@ -378,6 +384,25 @@ do_payload() {
 	cat "$LOGDIR/payload.txt" >&2
 }
 
+# --- migration check payload ---------------------------------------------
+
+do_migcheck() {
+	local src=$TOP/tests/qemu72/migcheck out=$BUILD/obj/qemu72-migcheck
+	local dest=$BUILD/payload/qemu-7.2-migcheck
+	mkdir -p "$out"
+	"${CROSS}gcc" -mcpu=power10 -O2 -ffreestanding -fno-stack-protector \
+		-fpie -fvisibility=hidden -mcmodel=medium -mno-pcrel \
+		-nostdlib -static -no-pie -Wall -Wextra -Werror \
+		-Wl,-T,"$src/migcheck.lds" -Wl,--build-id=none \
+		-Wl,--no-warn-rwx-segments \
+		-o "$out/migcheck.elf" "$src/start.S" "$src/migcheck.c" ||
+		die "building migcheck.elf failed"
+	rm -rf "$dest"
+	mkdir -p "$dest/usr/share/nestedv2/migcheck"
+	cp "$out/migcheck.elf" "$src/migcheck.sh" "$dest/usr/share/nestedv2/migcheck/"
+	say "migcheck: $dest/usr/share/nestedv2/migcheck/{migcheck.elf,migcheck.sh}"
+}
+
 case ${1:-all} in
 source) do_source ;;
 lint) unpack_base; do_lint ;;
@@ -385,11 +410,13 @@ quilt) do_quilt ;;
 sysroot) do_sysroot ;;
 build) do_build ;;
 payload) do_payload ;;
+migcheck) do_migcheck ;;
 all)
 	do_source
 	do_quilt
 	do_build
 	do_payload
+	do_migcheck
 	;;
 *) die "usage: $0 [source|quilt|sysroot|build|payload|all]" ;;
 esac
