@@ -386,8 +386,8 @@ int pmu_run(const struct pmu_opts *o)
 		uint64_t now = mono_ns(), next = deadline;
 		int final;
 
-		if (o->interval_ns && last + o->interval_ns < next)
-			next = last + o->interval_ns;
+		if (o->interval_ns && start + (interval + 1) * o->interval_ns < next)
+			next = start + (interval + 1) * o->interval_ns;
 		if (!*stop_flag() && now < next) {
 			uint64_t ms = (next - now) / 1000000 + 1;
 
