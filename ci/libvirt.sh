@@ -10,7 +10,9 @@
 #   ci/libvirt.sh build      minimal meson configure + ninja in
 #                            build/obj/libvirt-9.0 (ccache)
 #   ci/libvirt.sh test       run libvirt's suites, write build/results/libvirt
-#   ci/libvirt.sh all        everything above, in that order
+#   ci/libvirt.sh each       build and test every prefix of the series
+#                            (build/results/libvirt/each/<n>; not in `make check`)
+#   ci/libvirt.sh all        prepare, quilt, build, test
 #
 # The test step never fails on test failures: it records each suite's exit
 # code and log under build/results/libvirt, and tests/libvirt reports them.
@@ -239,6 +241,37 @@ do_syntax_check() {
 	say "syntax-check: $(grep -E '^(Ok|Fail):' "$RES/syntax-check.log" | tr -s ' \n' ' '); broken by the series: $new"
 }
 
+# Every prefix of the series must build and pass the suites on its own:
+# apply patches 1..i with git am (same tree, so the build stays incremental
+# and mostly ccache hits), build, run the suites into $RES/each/<i>.  Leaves
+# the tree with the whole series applied.  Not part of `make check`.
+do_each() {
+	local i n p total rc=0
+	total=$(series_patches | wc -l)
+	unpack_base
+	for i in $(seq 1 "$total"); do
+		git -C "$SRC" am --abort >/dev/null 2>&1 || true
+		git -C "$SRC" checkout -q -f -B work base
+		git -C "$SRC" clean -qfdx -e .nestedv2-base
+		rm -f "$SRC/.nestedv2-series"
+		n=0
+		for p in $(series_patches | head -n "$i"); do
+			git -C "$SRC" am -q "$SERIES_DIR/$p" || die "git am failed on $p"
+			n=$((n + 1))
+		done
+		say "prefix $i/$total: $(git -C "$SRC" log -1 --format=%s)"
+		(
+			RES=$RES/each/$i
+			mkdir -p "$RES"
+			do_build && do_test
+		) || rc=1
+		grep -q ' rc=[1-9]' "$RES/each/$i/summary.txt" && rc=1
+		grep -qx '0' "$RES/each/$i/syntax-check.rc" || rc=1
+	done
+	do_prepare
+	return $rc
+}
+
 # Run one step, keep its exit code for tests/libvirt; the suites' own
 # failures never stop the chain (do_test records them and returns 0).
 step() { # name
@@ -258,6 +291,7 @@ quilt) do_quilt ;;
 build) do_build ;;
 test) do_test ;;
 syntax-check) do_syntax_check ;;
+each) do_each ;;
 all)
 	mkdir -p "$RES"
 	rm -f "$RES"/*.rc "$RES/steps.txt"
@@ -270,5 +304,5 @@ all)
 	say "libvirt: done in $(($(date +%s) - t0))s; suites: $(tr '\n' ';' <"$RES/summary.txt")"
 	exit $rc
 	;;
-*) die "usage: $0 fetch|prepare|quilt|build|test|syntax-check|all" ;;
+*) die "usage: $0 fetch|prepare|quilt|build|test|syntax-check|each|all" ;;
 esac

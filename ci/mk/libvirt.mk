@@ -25,3 +25,8 @@ libvirt-test:
 
 CHECK_PREP += libvirt
 PYTEST_DIRS += tests/libvirt
+
+## libvirt-each   build + test every prefix of the libvirt series (slow; not in check)
+.PHONY: libvirt-each
+libvirt-each:
+	ci/libvirt.sh each
