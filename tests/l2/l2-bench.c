@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/utsname.h>
 
 #include "kvmt.h"
 
@@ -329,6 +330,12 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	kvmt_fact("bench.counting", "perf powerpc:hcall_entry, %d opcodes + total", hc.n);
+	{
+		struct utsname u;
+
+		if (!uname(&u))
+			kvmt_fact("bench.kernel", "%s", u.release);
+	}
 	rc = kvmt_vm_create(&probe, 65536);
 	if (rc) {
 		kvmt_fact("kvm_create_vm", "error %s", strerror(-rc));

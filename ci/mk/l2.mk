@@ -1,0 +1,59 @@
+# The L2 behaviour suite (tests/l2/l2-suite inside the L1) and the hcall
+# cost bench (tests/l2/l2-bench, make bench).  docs/l2-suite.md,
+# docs/performance.md ("Hypercall cost").
+
+.PHONY: l2-suite-ref l2-suite-ours l2-suite-long bench
+
+# 4 L1 CPUs: the smp4 case runs its vCPU threads on real L1 CPUs.
+L2_SMP ?= 4
+L2_TIMEOUT ?= 300
+# Extra arguments for l2-suite ('+' for spaces), e.g. L2_ARGS=mmio+dec
+L2_ARGS ?=
+# Our 6.1 has KUnit built in: do not run it on these boots.
+L2_OURS_APPEND := kunit.filter_glob=-
+
+# A kernel is built only when missing: make check builds both earlier in
+# CHECK_PREP, and `make kernel-ref`/`kernel-ours` rebuild on purpose.
+l2_kernel = $(if $(wildcard $(KERNELS)/$(1)/vmlinux),,kernel-$(1))
+
+# Boot one kernel with one run item (one shell command).  Exit status 1
+# (some result failed) is not an error here: the results are in $(RESULTS)
+# for pytest.  Status 2 (no kernel, no initramfs) is.
+# $(1) result name, $(2) kernel flavour, $(3) run item, $(4) extra append
+l2_boot = mkdir -p $(RESULTS) && $(HARNESS) boot $(1) --qemu $(L0_BIN) \
+	--kernel $(KERNELS)/$(2)/vmlinux --initrd $(INITRAMFS) --run $(3) \
+	--smp $(L2_SMP) --timeout $(L2_TIMEOUT) --append "$(strip $(4))"; \
+	rc=$$?; [ $$rc -le 1 ]
+
+## l2-suite-ref   L2 behaviour suite on the 6.12 reference -> build/results/l2-ref.tap
+l2-suite-ref: initramfs $(call l2_kernel,ref)
+	$(call l2_boot,l2-ref,ref,l2suite,$(if $(L2_ARGS),nv2.l2suite=$(L2_ARGS)))
+
+## l2-suite-ours  L2 behaviour suite on our 6.1 + series -> build/results/l2-ours.tap
+l2-suite-ours: initramfs $(call l2_kernel,ours)
+	$(call l2_boot,l2-ours,ours,l2suite,$(L2_OURS_APPEND) $(if $(L2_ARGS),nv2.l2suite=$(L2_ARGS)))
+
+# The long run: 1M round trips, 1000 VM lifecycles (minutes, not in check).
+L2_LONG_KERNEL ?= ref
+## l2-suite-long  1M round trips + 1000 lifecycles (L2_LONG_KERNEL=ref|ours)
+l2-suite-long: initramfs $(call l2_kernel,$(L2_LONG_KERNEL))
+	$(call l2_boot,l2-long-$(L2_LONG_KERNEL),$(L2_LONG_KERNEL),l2suite,\
+		$(if $(filter ours,$(L2_LONG_KERNEL)),$(L2_OURS_APPEND)) \
+		nv2.l2suite=--trips=1000000+--cycles=1000+roundtrips+lifecycle+smp4+twovm)
+
+# Bench: both kernels in one run, then the table (ci/bench.py).  A kernel
+# that is missing or cannot run VMs gets n/a rows, not a failure.
+## bench          L1->L0 hcalls per L2 workload, ours vs reference -> docs/performance.md
+bench: initramfs $(call l2_kernel,ref)
+	-$(call l2_boot,bench-ref,ref,l2bench,)
+	-@if [ -e $(KERNELS)/ours/vmlinux ]; then \
+		$(call l2_boot,bench-ours,ours,l2bench,$(L2_OURS_APPEND)); \
+	else \
+		echo "bench: no $(KERNELS)/ours/vmlinux (make kernel-ours): its column is n/a"; \
+		rm -f $(RESULTS)/bench-ours.facts $(RESULTS)/bench-ours.tap; \
+	fi
+	$(PYTHON) ci/bench.py --results $(RESULTS) --markdown $(RESULTS)/bench.md \
+		--update-doc docs/performance.md
+
+CHECK_PREP += l2-suite-ref l2-suite-ours
+PYTEST_DIRS += tests/l2suite
