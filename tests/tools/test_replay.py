@@ -158,3 +158,44 @@ def test_record_to_stdout(run, sample_nvl):
     data = p.stdout.encode("utf-8", "surrogateescape")
     assert data[:8] == b"NVLATCAP"
     assert sum(1 for _, t, _ in nvcap.parse(data) if t == nvcap.EVENT) == 240
+
+
+@pytest.mark.parametrize("fields,has_pid", [
+    (None, False),                                           # perf's default
+    ("comm,pid,tid,cpu,time,event,trace", True),             # what the docs advise
+    ("comm,tid,time,event,trace", False),
+])
+def test_real_perf_script_headers(run, tmp_path, fields, has_pid):
+    """Headers exactly as Debian's perf prints them: record a real tracepoint
+    (the kvm_hv one does not exist here) and swap in kvm_hv trace text."""
+    import re
+    import shutil
+    import subprocess
+    if not shutil.which("perf"):
+        pytest.skip("perf is not installed (linux-perf)")
+    data = tmp_path / "perf.data"
+    rec = subprocess.run(["perf", "record", "-q", "-o", str(data), "-e",
+                          "syscalls:sys_enter_write", "-c", "1", "--", "dd",
+                          "if=/dev/zero", "of=/dev/null", "bs=1", "count=50"],
+                         capture_output=True)
+    if rec.returncode != 0:
+        pytest.skip("perf record is not permitted here")
+    cmd = ["perf", "script", "-i", str(data)] + (["-F", fields, "--ns"] if fields else [])
+    text = subprocess.run(cmd, capture_output=True, text=True).stdout
+    lines = [l for l in text.splitlines() if " dd " in l and "sys_enter_write" in l]
+    assert len(lines) >= 50
+    kv = [re.sub(r"syscalls:sys_enter_write: .*",
+                 f"kvm_hv:kvmppc_vcpu_stats: VCPU 3: l1_to_l2_cs_time={i} ns "
+                 f"l2_to_l1_cs_time=7 ns l2_runtime=100 ns", l)
+          for i, l in enumerate(lines)]
+    f = tmp_path / "kv.txt"
+    f.write_text("\n".join(kv) + "\n")
+    p = run("--perf-script", f, "--json")
+    assert p.returncode == 0, p.stderr
+    r = json.loads(p.stdout)
+    assert r["events"] == len(lines) and r["bad_records"] == 0
+    (v,) = r["vcpus"]
+    assert v["vcpu"] == 3 and v["thread"] == "dd" and v["tid"] > 0
+    assert (v["pid"] == v["tid"]) if has_pid else (v["pid"] == 0)
+    assert v["l1_to_l2"]["sum"] == sum(range(len(lines)))
+    assert 0 < r["end_s"] < 5
