@@ -10,7 +10,8 @@ HERE = pathlib.Path(__file__).resolve().parent
 TOP = HERE.parents[1]
 BUILD = pathlib.Path(os.environ.get("BUILD", TOP / "build"))
 RESULTS = pathlib.Path(os.environ.get("RESULTS", BUILD / "results"))
-HOST_BIN = BUILD / "tools" / "host" / "nvlat"
+# NVLAT_BIN: test another build, e.g. build/tools/asan/nvlat (make -C tools asan)
+HOST_BIN = pathlib.Path(os.environ.get("NVLAT_BIN", BUILD / "tools" / "host" / "nvlat"))
 PPC_BIN = BUILD / "tools" / "ppc64el" / "nvlat"
 UNIT_BIN = BUILD / "tools" / "host" / "nvlat-unit"
 DATA = HERE / "data"

@@ -344,6 +344,13 @@ static int usage_error(const char *fmt, ...)
 	return EX_USAGE;
 }
 
+/* a command line error inside main(): message, then clean up and exit 2 */
+#define USAGE(...)                                      \
+	do {                                            \
+		rc = usage_error(__VA_ARGS__);          \
+		goto out;                               \
+	} while (0)
+
 enum {
 	O_PSCRIPT = 256, O_JSON, O_CSV, O_HIST, O_VM, O_VCPU, O_PMU,
 	O_TRACEPOINT, O_FIELDS,
@@ -409,11 +416,11 @@ int main(int argc, char **argv)
 			break;
 		case 'i':
 			if (parse_secs(optarg, &P.interval_ns))
-				return usage_error("bad interval '%s' (seconds > 0, e.g. 1 or 0.5)", optarg);
+				USAGE("bad interval '%s' (seconds > 0, e.g. 1 or 0.5)", optarg);
 			break;
 		case 'd':
 			if (parse_secs(optarg, &P.duration_ns))
-				return usage_error("bad duration '%s' (seconds > 0, e.g. 5 or 0.5)", optarg);
+				USAGE("bad duration '%s' (seconds > 0, e.g. 5 or 0.5)", optarg);
 			break;
 		case O_JSON:
 			P.format = OUT_JSON;
@@ -428,7 +435,7 @@ int main(int argc, char **argv)
 			break;
 		case O_VM:
 			if (!*optarg)
-				return usage_error("--vm needs a name or a pid");
+				USAGE("--vm needs a name or a pid");
 			if (!parse_u64(optarg, &v) && v > 0 && v <= UINT32_MAX)
 				P.vm_pids[P.nvm_pids++] = (uint32_t)v;
 			else
@@ -441,7 +448,7 @@ int main(int argc, char **argv)
 			errno = 0;
 			n = strtol(optarg, &e, 10);
 			if (errno || e == optarg || *e || n < 0 || n > INT32_MAX)
-				return usage_error("bad vCPU number '%s'", optarg);
+				USAGE("bad vCPU number '%s'", optarg);
 			P.vcpus[P.nvcpus++] = (int32_t)n;
 			break;
 		}
@@ -450,12 +457,12 @@ int main(int argc, char **argv)
 			break;
 		case 'p':
 			if (parse_u64(optarg, &v) || v == 0 || v > INT32_MAX)
-				return usage_error("bad pid '%s'", optarg);
+				USAGE("bad pid '%s'", optarg);
 			pid = (int)v;
 			break;
 		case 'm':
 			if (parse_u64(optarg, &v) || v == 0 || v > 65536 || (v & (v - 1)))
-				return usage_error("bad page count '%s' (a power of two)", optarg);
+				USAGE("bad page count '%s' (a power of two)", optarg);
 			lo.mmap_pages = (unsigned)v;
 			break;
 		case O_TRACEPOINT:
@@ -470,33 +477,34 @@ int main(int argc, char **argv)
 		case 'h':
 			fputs(usage_text, stdout);
 			fputs(help_text, stdout);
-			return EX_OK;
+			goto out;
 		case 'V':
 			printf("nvlat %s\n", NVLAT_VERSION);
-			return EX_OK;
+			goto out;
 		default:
 			fprintf(stderr, "%sTry 'nvlat --help'.\n", usage_text);
-			return EX_USAGE;
+			rc = EX_USAGE;
+			goto out;
 		}
 	}
 	if (optind < argc)
-		return usage_error("unexpected argument '%s'", argv[optind]);
+		USAGE("unexpected argument '%s'", argv[optind]);
 	if (nformats > 1)
-		return usage_error("--json and --csv exclude each other");
+		USAGE("--json and --csv exclude each other");
 	if (replay && pscript)
-		return usage_error("-r and --perf-script exclude each other");
+		USAGE("-r and --perf-script exclude each other");
 	if (pmu && (replay || pscript || P.record))
-		return usage_error("--pmu reads live counters; it does not mix with -r, --perf-script or record");
+		USAGE("--pmu reads live counters; it does not mix with -r, --perf-script or record");
 	if (pid > 0 && !pmu)
-		return usage_error("-p PID goes with --pmu (use --vm PID to filter tracepoint events)");
+		USAGE("-p PID goes with --pmu (use --vm PID to filter tracepoint events)");
 	if (pmu && (P.hist || P.nvm_names || P.nvm_pids || P.nvcpus))
-		return usage_error("--hist, --vm and --vcpu need the tracepoint; --pmu only counts totals");
+		USAGE("--hist, --vm and --vcpu need the tracepoint; --pmu only counts totals");
 	if (P.record && !output)
-		return usage_error("record needs -o FILE");
+		USAGE("record needs -o FILE");
 	if (!P.record && output)
-		return usage_error("-o FILE goes with record (nvlat record -o FILE)");
+		USAGE("-o FILE goes with record (nvlat record -o FILE)");
 	if (P.record && (nformats || P.hist || P.interval_ns))
-		return usage_error("record writes a capture; --json, --csv, --hist and -i apply when replaying it");
+		USAGE("record writes a capture; --json, --csv, --hist and -i apply when replaying it");
 	if (fields_arg) {
 		char *save = NULL, *tok;
 		int n = 0;
@@ -506,7 +514,7 @@ int main(int argc, char **argv)
 		     tok = strtok_r(NULL, ",", &save))
 			lo.fields[n++] = tok;
 		if (n != 1 + NCOMP || tok)
-			return usage_error("--fields wants 4 names: VCPU,L1L2,L2L1,RUN, not '%s'", fields_arg);
+			USAGE("--fields wants 4 names: VCPU,L1L2,L2L1,RUN, not '%s'", fields_arg);
 	}
 
 	install_signals();
@@ -524,8 +532,10 @@ int main(int argc, char **argv)
 	if (P.record) {
 		struct utsname u;
 
-		if (cap_open(&P.cap, output))
-			return EX_FAIL;
+		if (cap_open(&P.cap, output)) {
+			rc = EX_FAIL;
+			goto out;
+		}
 		cap_info(&P.cap, "nvlat", NVLAT_VERSION);
 		if (!replay && !pscript) {
 			cap_info(&P.cap, "tracepoint", lo.tracepoint);
