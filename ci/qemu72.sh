@@ -13,10 +13,14 @@
 #                          with ccache in build/obj/qemu-7.2-ppc64el
 #   ci/qemu72.sh payload   build/payload/qemu-7.2: stripped binary, its
 #                          DT_NEEDED closure, the loader and vof.bin
-#   ci/qemu72.sh migcheck  build/payload/qemu-7.2-migcheck: the bare-metal L2
-#                          payload and script of the DEXCR/HASHKEYR migration
-#                          check (tests/qemu72/migcheck), for the L1 harness
+#   ci/qemu72.sh baremetal the bare-metal L2 test payloads (tests/qemu72/
+#                          baremetal) in build/obj/qemu72-baremetal, and
+#                          build/payload/qemu-7.2-migcheck: the DEXCR/HASHKEYR
+#                          migration check (ELF + script) for the L1 harness
 #   ci/qemu72.sh all       all of the above, in that order (the default)
+#   ci/qemu72.sh tcg       not part of all: an x86-host TCG build of the same
+#                          tree (ppc64-softmmu) in build/obj/qemu-7.2-x86-tcg
+#                          and the sprcheck run of the DEXCR/HDEXCR semantics
 #   ci/qemu72.sh lint      check the series without touching any tree: every
 #                          listed patch exists, is a git format-patch mail
 #                          with the project's headers, and applies on base
@@ -386,21 +390,72 @@ do_payload() {
 
 # --- migration check payload ---------------------------------------------
 
-do_migcheck() {
-	local src=$TOP/tests/qemu72/migcheck out=$BUILD/obj/qemu72-migcheck
+BAREMETAL_CFLAGS=(
+	-mcpu=power10 -O2 -ffreestanding -fno-stack-protector
+	-fpie -fvisibility=hidden -mcmodel=medium -mno-pcrel
+	-nostdlib -static -no-pie -Wall -Wextra -Werror
+	-Wl,--build-id=none -Wl,--no-warn-rwx-segments
+)
+
+# The bare-metal L2 payloads: migcheck (migration check, for the L1
+# harness) and sprcheck (TCG semantics, for the qemu72-tcg target).
+do_baremetal() {
+	local src=$TOP/tests/qemu72/baremetal out=$BUILD/obj/qemu72-baremetal p
 	local dest=$BUILD/payload/qemu-7.2-migcheck
 	mkdir -p "$out"
-	"${CROSS}gcc" -mcpu=power10 -O2 -ffreestanding -fno-stack-protector \
-		-fpie -fvisibility=hidden -mcmodel=medium -mno-pcrel \
-		-nostdlib -static -no-pie -Wall -Wextra -Werror \
-		-Wl,-T,"$src/migcheck.lds" -Wl,--build-id=none \
-		-Wl,--no-warn-rwx-segments \
-		-o "$out/migcheck.elf" "$src/start.S" "$src/migcheck.c" ||
-		die "building migcheck.elf failed"
+	for p in migcheck sprcheck; do
+		"${CROSS}gcc" "${BAREMETAL_CFLAGS[@]}" -Wl,-T,"$src/baremetal.lds" \
+			-o "$out/$p.elf" "$src/start.S" "$src/$p.c" ||
+			die "building $p.elf failed"
+	done
 	rm -rf "$dest"
 	mkdir -p "$dest/usr/share/nestedv2/migcheck"
 	cp "$out/migcheck.elf" "$src/migcheck.sh" "$dest/usr/share/nestedv2/migcheck/"
 	say "migcheck: $dest/usr/share/nestedv2/migcheck/{migcheck.elf,migcheck.sh}"
+}
+
+# --- optional: x86 host TCG build + SPR semantics --------------------------
+
+TCG_OBJ=$BUILD/obj/qemu-7.2-x86-tcg
+TCG_CONFIGURE_ARGS=(
+	--target-list=ppc64-softmmu --enable-tcg
+	--without-default-features --enable-fdt=system
+	--disable-docs --disable-werror
+)
+
+do_tcg() {
+	local want log=$LOGDIR/tcg-build.log t0
+	do_source
+	[ -x "$PAYLOAD/usr/share/qemu/vof.bin" ] || [ -f "$PAYLOAD/usr/share/qemu/vof.bin" ] ||
+		do_payload
+	do_baremetal
+	want=$(printf '%s\n' "${TCG_CONFIGURE_ARGS[@]}" | sha256sum | cut -d' ' -f1)
+	: >"$log"
+	t0=$(date +%s)
+	if ! stamp_ok "$TCG_OBJ/.nestedv2-configure" "$want" || [ ! -f "$TCG_OBJ/build.ninja" ]; then
+		rm -rf "$TCG_OBJ"
+		mkdir -p "$TCG_OBJ"
+		(cd "$TCG_OBJ" && CC="ccache gcc" nice -n 10 "$SRC/configure" \
+			"${TCG_CONFIGURE_ARGS[@]}" >>"$log" 2>&1) ||
+			die "TCG configure failed, see $log (host -dev packages: make deps)"
+		echo "$want" >"$TCG_OBJ/.nestedv2-configure"
+	fi
+	nice -n 10 ninja -C "$TCG_OBJ" -j "$JOBS" qemu-system-ppc64 >>"$log" 2>&1 ||
+		die "TCG build failed, see $log"
+	echo "tcg build: $(($(date +%s) - t0)) s" >"$LOGDIR/tcg-timing.txt"
+	sprcheck "$TCG_OBJ/qemu-system-ppc64" >"$LOGDIR/sprcheck.log" 2>&1 || true
+	cat "$LOGDIR/sprcheck.log" >&2
+	grep -q '^sprcheck: PASS' "$LOGDIR/sprcheck.log" || die "sprcheck failed"
+}
+
+# sprcheck QEMU: run the sprcheck payload under TCG until its verdict.
+sprcheck() {
+	timeout 120 "$1" -accel tcg -L "$PAYLOAD/usr/share/qemu" \
+		-M pseries,x-vof=on,cap-cfpc=broken,cap-sbbc=broken,cap-ibs=broken,cap-ccf-assist=off \
+		-cpu power10 -m 512M -smp 1 -nodefaults -display none \
+		-serial stdio -monitor none \
+		-kernel "$BUILD/obj/qemu72-baremetal/sprcheck.elf" </dev/null |
+		sed '/^sprcheck: \(PASS\|FAIL\)$/q'
 }
 
 case ${1:-all} in
@@ -410,13 +465,14 @@ quilt) do_quilt ;;
 sysroot) do_sysroot ;;
 build) do_build ;;
 payload) do_payload ;;
-migcheck) do_migcheck ;;
+baremetal) do_baremetal ;;
+tcg) do_tcg ;;
 all)
 	do_source
 	do_quilt
 	do_build
 	do_payload
-	do_migcheck
+	do_baremetal
 	;;
 *) die "usage: $0 [source|quilt|sysroot|build|payload|all]" ;;
 esac

@@ -23,7 +23,10 @@ _start:
 	.long	0xa6039a7d	/* mtsrr0 r12 */
 	.long	0xa6037b7d	/* mtsrr1 r11 */
 	.long	0x2400004c	/* rfid */
-2:	bl	0f
+	/* No external or decrementer interrupts: clear MSR[EE] (and RI). */
+2:	li	0, 0
+	mtmsrd	0, 1
+	bl	0f
 0:	mflr	12
 	addis	2, 12, (.TOC. - 0b)@ha
 	addi	2, 2, (.TOC. - 0b)@l
