@@ -18,6 +18,9 @@
 #                          build/payload/qemu-7.2-migcheck: the DEXCR/HASHKEYR
 #                          migration check (ELF + script) for the L1 harness
 #   ci/qemu72.sh all       all of the above, in that order (the default)
+#   ci/qemu72.sh each      not part of all: build the cross tree at every
+#                          patch of the series in turn (each patch builds on
+#                          its own), then return to the full series
 #   ci/qemu72.sh tcg       not part of all: an x86-host TCG build of the same
 #                          tree (ppc64-softmmu) in build/obj/qemu-7.2-x86-tcg
 #                          and the sprcheck run of the DEXCR/HDEXCR semantics
@@ -205,18 +208,17 @@ do_quilt() {
 
 # --- sysroot -----------------------------------------------------------------
 
-fetch_deb() { # package -> prints the cached .deb path
-	local pkg=$1 ver deb
-	ver=$(apt-cache policy "$pkg:ppc64el" 2>/dev/null | awk '/Candidate:/ {print $2}')
-	[ -n "$ver" ] && [ "$ver" != "(none)" ] ||
-		die "no ppc64el candidate for $pkg (run 'make deps': ppc64el architecture and fresh lists)"
-	deb=$CACHE/debs/${pkg}_${ver/:/%3a}_ppc64el.deb
-	if [ ! -f "$deb" ]; then
-		(cd "$CACHE/debs" && apt-get download -q -o APT::Sandbox::User=root \
-			"$pkg:ppc64el=$ver" >/dev/null 2>&1) ||
-			die "apt-get download $pkg:ppc64el=$ver failed"
-	fi
-	echo "$deb"
+# "package version" lines: apt's ppc64el candidates, in one apt-cache call.
+candidates() {
+	local p args=()
+	for p in "$@"; do args+=("$p:ppc64el"); done
+	apt-cache policy "${args[@]}" 2>/dev/null | awk '
+		/^[^ ].*:ppc64el:$/ { sub(/:ppc64el:$/, ""); pkg = $0 }
+		/^  Candidate:/ { print pkg, $2 }'
+}
+
+deb_path() { # package version
+	echo "$CACHE/debs/${1}_${2/:/%3a}_ppc64el.deb"
 }
 
 # dpkg -x leaves absolute symlinks (libz.so -> /lib/...); inside a sysroot
@@ -234,22 +236,30 @@ relativize_links() { # root
 }
 
 do_sysroot() {
-	local list deb want
-	list=$(for p in "${SYSROOT_PKGS[@]}"; do
-		printf '%s %s\n' "$p" "$(apt-cache policy "$p:ppc64el" 2>/dev/null | awk '/Candidate:/ {print $2}')"
-	done)
+	local list want p v missing=()
+	list=$(candidates "${SYSROOT_PKGS[@]}")
 	# The layout version changes when the way the sysroot is made changes.
 	want=$(printf 'layout 2\n%s\n' "$list" | sha256sum | cut -d' ' -f1)
 	if stamp_ok "$SYSROOT/.nestedv2-stamp" "$want"; then
 		return 0
 	fi
+	[ "$(echo "$list" | grep -vc ' (none)$')" -eq ${#SYSROOT_PKGS[@]} ] ||
+		die "no ppc64el candidate for some of ${SYSROOT_PKGS[*]} (run 'make deps': ppc64el architecture and fresh lists)"
+	while read -r p v; do
+		[ -f "$(deb_path "$p" "$v")" ] || missing+=("$p:ppc64el=$v")
+	done <<<"$list"
+	if [ ${#missing[@]} -gt 0 ]; then
+		say "downloading ${#missing[@]} ppc64el packages"
+		(cd "$CACHE/debs" && apt-get download -q -o APT::Sandbox::User=root \
+			"${missing[@]}" >"$LOGDIR/apt-download.log" 2>&1) ||
+			die "apt-get download failed, see $LOGDIR/apt-download.log"
+	fi
 	say "building $SYSROOT from ${#SYSROOT_PKGS[@]} ppc64el packages"
 	rm -rf "$SYSROOT" "$SYSROOT.tmp"
 	mkdir -p "$SYSROOT.tmp"
-	for p in "${SYSROOT_PKGS[@]}"; do
-		deb=$(fetch_deb "$p")
-		dpkg -x "$deb" "$SYSROOT.tmp"
-	done
+	while read -r p v; do
+		dpkg -x "$(deb_path "$p" "$v")" "$SYSROOT.tmp"
+	done <<<"$list"
 	relativize_links "$SYSROOT.tmp"
 	printf '%s\n' "$list" >"$SYSROOT.tmp/.packages"
 	{ echo "sysroot packages (ppc64el, apt candidates):"; printf '%s\n' "$list"; } >"$LOGDIR/sysroot.log"
@@ -414,6 +424,29 @@ do_baremetal() {
 	say "migcheck: $dest/usr/share/nestedv2/migcheck/{migcheck.elf,migcheck.sh}"
 }
 
+# --- optional: every patch builds ---------------------------------------------
+
+do_each() {
+	local c n=0 log=$LOGDIR/each.log subj
+	do_build
+	: >"$log"
+	for c in $(git -C "$SRC" rev-list --reverse base..work); do
+		n=$((n + 1))
+		subj=$(git -C "$SRC" log -1 --format=%s "$c")
+		git -C "$SRC" checkout -q --detach "$c"
+		if nice -n 10 ninja -C "$OBJ" -j "$JOBS" qemu-system-ppc64 >>"$log" 2>&1; then
+			echo "patch $n builds: $subj" | tee -a "$LOGDIR/each.result" >&2
+		else
+			git -C "$SRC" checkout -q work
+			die "patch $n does not build on its own: $subj (see $log)"
+		fi
+	done
+	git -C "$SRC" checkout -q work
+	nice -n 10 ninja -C "$OBJ" -j "$JOBS" qemu-system-ppc64 >>"$log" 2>&1 ||
+		die "full series does not build again (see $log)"
+	say "each: all $n patches build on their own"
+}
+
 # --- optional: x86 host TCG build + SPR semantics --------------------------
 
 TCG_OBJ=$BUILD/obj/qemu-7.2-x86-tcg
@@ -467,6 +500,7 @@ build) do_build ;;
 payload) do_payload ;;
 baremetal) do_baremetal ;;
 tcg) do_tcg ;;
+each) rm -f "$LOGDIR/each.result"; do_each ;;
 all)
 	do_source
 	do_quilt

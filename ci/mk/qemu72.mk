@@ -31,3 +31,9 @@ PYTEST_DIRS += tests/qemu72
 qemu72-tcg:
 	@mkdir -p $(RESULTS)/qemu72
 	ci/qemu72.sh tcg
+
+.PHONY: qemu72-each
+## qemu72-each    QEMU 7.2: cross-build at every patch of the series in turn (not in check)
+qemu72-each:
+	@mkdir -p $(RESULTS)/qemu72
+	ci/qemu72.sh each
