@@ -43,7 +43,11 @@ check:
 	-@$(MAKE) -k --no-print-directory check-prep
 	@$(MAKE) --no-print-directory pytest
 
-check-prep: $(CHECK_PREP)
+# Things every later step uses go first: the L0 that all boots run on, and
+# the tools the L1 initramfs carries.  make -k builds prerequisites in order.
+CHECK_PREP_FIRST := qemu-l0 tools
+check-prep: $(filter $(CHECK_PREP_FIRST),$(CHECK_PREP)) \
+	$(filter-out $(CHECK_PREP_FIRST),$(CHECK_PREP))
 
 pytest:
 	@mkdir -p $(RESULTS)

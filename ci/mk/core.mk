@@ -30,7 +30,7 @@ l2-progs:
 	$(MAKE) -C tests/l2 OUT=$(BUILD)/l2/ppc64el
 
 ## initramfs      the L1 initramfs (busybox + our programs)
-initramfs: l2-progs
+initramfs: l2-progs $(if $(filter tools,$(CHECK_PREP)),tools)
 	ci/initramfs.sh l1 $(INITRAMFS_OVERLAYS)
 
 ## lint           checkpatch --strict on every patch, quilt check, build after each patch
