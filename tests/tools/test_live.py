@@ -67,7 +67,12 @@ def check_vcpus(report, fake, writes=WRITES):
         v = got[fd]
         assert v["pid"] == fake.pid and v["vm"] == "fakevm"
         assert v["thread"] == f"CPU {i}/KVM"
-        assert v["events"] == writes
+        # other processes write too (system wide): if the kernel dropped
+        # samples, some of ours may be among them
+        if report["lost"]:
+            assert 0 < v["events"] <= writes
+        else:
+            assert v["events"] == writes
         for comp in ("l1_to_l2", "l2_to_l1", "l2_runtime"):
             s = v[comp]
             assert s["min"] == s["max"] == s["p50"] == s["p99"] == 100 * (i + 1)
@@ -100,7 +105,11 @@ def test_live_vm_filter_by_pid_and_intervals(live_ok, nvlat):
     # every interval is printed live, with or without events
     assert [r["interval"] for r in reps] == [0, 1, 2, 3]
     assert [r["start_s"] for r in reps] == [0.0, 0.5, 1.0, 1.5]
-    assert sum(r["events"] for r in reps) == NTHREADS * WRITES
+    total = sum(r["events"] for r in reps)
+    if sum(r["lost"] for r in reps):
+        assert 0 < total <= NTHREADS * WRITES
+    else:
+        assert total == NTHREADS * WRITES
 
 
 def test_live_record_then_replay(live_ok, nvlat, run, tmp_path):
