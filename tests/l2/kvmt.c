@@ -230,6 +230,7 @@ int kvmt_load_code(struct kvmt_vcpu *vcpu, uint64_t gpa, const uint32_t *insns, 
 }
 
 static volatile sig_atomic_t watchdog_fired;
+static unsigned int watchdog_secs;
 
 static void watchdog_handler(int sig)
 {
@@ -246,11 +247,15 @@ void kvmt_watchdog(unsigned int seconds)
 	/* No SA_RESTART: KVM_RUN must come back with EINTR. */
 	sigaction(SIGALRM, &sa, NULL);
 	watchdog_fired = 0;
+	watchdog_secs = seconds;
 	alarm(seconds);
 }
 
 int kvmt_run(struct kvmt_vcpu *vcpu)
 {
+	/* each KVM_RUN gets the full time (a process-wide timer: threads share it) */
+	if (watchdog_secs)
+		alarm(watchdog_secs);
 	for (;;) {
 		if (ioctl(vcpu->fd, KVM_RUN, 0) == 0)
 			return vcpu->run->exit_reason;

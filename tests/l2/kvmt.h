@@ -101,8 +101,8 @@ int kvmt_set_pc(struct kvmt_vcpu *vcpu, uint64_t pc, uint64_t msr);
 int kvmt_run(struct kvmt_vcpu *vcpu);
 /*
  * Arm (seconds > 0) or disarm (0) a SIGALRM watchdog for this process:
- * a KVM_RUN that does not come back in time returns -ETIMEDOUT from
- * kvmt_run instead of hanging the whole boot.
+ * every kvmt_run re-arms it, and a KVM_RUN that does not come back in
+ * time returns -ETIMEDOUT instead of hanging the whole boot.
  */
 void kvmt_watchdog(unsigned int seconds);
 

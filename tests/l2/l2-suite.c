@@ -34,7 +34,7 @@
 #define CODE_GPA	0x1000UL	/* main code (vectors live below) */
 #define DATA_GPA	0x3000UL	/* L2 stores results here */
 #define MMIO_GPA	0x40000000UL	/* not backed by any memslot */
-#define WATCHDOG_S	60		/* per case: KVM_RUN must come back */
+#define WATCHDOG_S	60		/* every KVM_RUN must come back */
 
 static struct {
 	long trips;		/* roundtrips */
@@ -952,6 +952,9 @@ static void case_lifecycle(struct l2case *c)
 			kvmt_diag("cycle %d: %s", i, strerror(-rc));
 			break;
 		}
+		if (i % 100 == 99 && i + 1 < opt.cycles)
+			kvmt_diag("after %d cycles: MemFree %ld kB, Slab %ld kB", i + 1,
+				  kvmt_meminfo_kb("MemFree"), kvmt_meminfo_kb("Slab"));
 	}
 	settle();
 	free1 = kvmt_meminfo_kb("MemFree");
