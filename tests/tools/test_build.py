@@ -80,7 +80,8 @@ def test_help_and_version(run):
     assert h.returncode == 0
     for opt in ("--replay", "--perf-script", "--pmu", "--pid", "--interval", "--duration",
                 "--json", "--csv", "--hist", "--vm", "--vcpu", "record -o", "--mmap-pages",
-                "--verbose", "--tracepoint", "--fields", "--version", "Exit status"):
+                "--verbose", "--tracepoint", "--fields", "--version", "--output",
+                "Exit status"):
         assert opt in h.stdout, opt
     v = run("--version")
     assert re.fullmatch(r"nvlat \d+\.\d+\.\d+\n", v.stdout)
