@@ -35,8 +35,10 @@ def test_golden_capture(run, golden, sample_nvl, name, args):
 
 @pytest.mark.parametrize("name,args", [
     ("table.txt", []),
+    ("table-hist.txt", ["--hist", "--vm", "4001"]),
     ("json.txt", ["--json"]),
     ("csv.txt", ["--csv"]),
+    ("interval-csv.txt", ["--csv", "-i", "1", "--vcpu", "1"]),
 ])
 def test_golden_perf_script(run, golden, sample_txt, name, args):
     p = run("--perf-script", sample_txt, *args)

@@ -275,6 +275,13 @@ static void test_pscript(void)
 	CHECK(pscript_parse_line(line, &ev, comm, sizeof(comm), &why) == 1 &&
 	      ev.pid == 0 && ev.tid == 1240 && ev.v[1] == 16 && ev.time_ns == 5000001000ull,
 	      "raw field form, tid only, hex value");
+	snprintf(line, sizeof(line), "qemu-system-ppc  1234/1240 [000]  123.456789: "
+		 "kvm_hv:kvmppc_vcpu_stats: vcpu_id=0 l1_to_l2_cs_time=5 "
+		 "l2_to_l1_cs_time=6 l2_runtime=7");
+	CHECK(pscript_parse_line(line, &ev, comm, sizeof(comm), &why) == 1 &&
+	      ev.pid == 1234 && ev.tid == 1240 && ev.vcpu == 0 && ev.v[0] == 5 &&
+	      ev.v[2] == 7 && !strcmp(comm, "qemu-system-ppc"),
+	      "mixed form: vcpu_id= with the *_cs_time names");
 	snprintf(line, sizeof(line), "x 1/2 [000] 1.0: sched:sched_switch: prev_pid=1");
 	CHECK(pscript_parse_line(line, &ev, comm, sizeof(comm), &why) == 0,
 	      "another event is skipped");
