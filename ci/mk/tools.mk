@@ -1,6 +1,6 @@
 # tools/: the nvlat latency reporter (docs/reporter.md).
 
-.PHONY: tools tools-host tools-ppc64el bench-reporter
+.PHONY: tools tools-host tools-ppc64el tools-l1 bench-reporter
 
 ## tools          build nvlat: build/tools/host/nvlat and static build/tools/ppc64el/nvlat
 # In `make check` a failed build must not stop the other areas: the log goes
@@ -16,9 +16,21 @@ tools-host:
 tools-ppc64el:
 	nice -n 10 $(MAKE) --no-print-directory -C tools ppc64el
 
+## tools-l1       run nvlat in the 6.12 reference L1 against a live L2 -> build/results/tools-l1.*
+# The ppc64el nvlat and its run item (nvlat-l1) in an initramfs of their own
+# (build/initramfs/tools-l1.cpio.gz, so the shared l1 one is not rebuilt
+# under other boots), booted once in the emulated PowerVM (~15 s).  Exit
+# status 1 (a result failed) is left to tests/tools/test_l1.py.
+tools-l1: tools l2-progs $(if $(wildcard $(KERNELS)/ref/vmlinux),,kernel-ref)
+	@mkdir -p $(RESULTS) && rm -f $(RESULTS)/tools-l1.* && touch $(RESULTS)/tools-l1.started
+	ci/initramfs.sh tools-l1
+	$(HARNESS) boot tools-l1 --qemu $(L0_BIN) --kernel $(KERNELS)/ref/vmlinux \
+		--initrd $(BUILD)/initramfs/tools-l1.cpio.gz --run nvlat-l1 --smp 2 \
+		--timeout 600; rc=$$?; [ $$rc -le 1 ]
+
 ## bench-reporter time nvlat replay of 1M events vs perf script; writes docs/performance.md (not in check)
 bench-reporter: tools
 	ci/bench-reporter.sh
 
-CHECK_PREP += tools
+CHECK_PREP += tools tools-l1
 PYTEST_DIRS += tests/tools
