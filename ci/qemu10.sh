@@ -269,8 +269,8 @@ link_firmware() {
 }
 
 # Each patch must build on its own: build the tree at every patch of the
-# series (incremental, ccache), then at the top again.  Not part of `all`:
-# about a minute per patch on 2 cores (make qemu-l0-bisect).
+# series (incremental, ccache), then at the top again.  Not part of `all`
+# (make qemu-l0-bisect): about 2 minutes with a warm ccache.
 bisect() {
 	local n i c
 	build

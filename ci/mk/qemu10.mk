@@ -19,7 +19,7 @@ qemu-l0-src:
 qemu-l0-quilt:
 	ci/qemu10.sh quilt
 
-## qemu-l0-bisect build the L0 after each QEMU 10.0 patch (each must build; ~1 min/patch)
+## qemu-l0-bisect build the L0 after each QEMU 10.0 patch (each must build; ~2 min warm)
 qemu-l0-bisect:
 	ci/qemu10.sh bisect
 
