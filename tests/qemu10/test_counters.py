@@ -4,6 +4,7 @@ state, makes H_GUEST_RUN_VCPU), QMP lets the vCPU run until the L2 exits
 (its HDEC expiry is in the past, so it exits at once) and the L1 resumes,
 where it spins on `b .`; then the VPA and the L2 state are read back."""
 import struct
+import time
 
 import pytest
 
@@ -65,7 +66,16 @@ def setup_l2(l0, enable=1, l2_state=()):
 def run_l2(l0, guest):
     """H_GUEST_RUN_VCPU, then let the vCPU run until the L1 is back."""
     l0.hcall(H_GUEST_RUN_VCPU, 0, guest, 0)
-    l0.run_for(0.3)
+    l0.qmp_cmd("cont")
+    # the L2 exits at once; give a loaded machine time to get there
+    deadline = time.monotonic() + 30
+    while True:
+        time.sleep(0.05)
+        regs = l0.registers()
+        if regs.get("nip") == L1_NIP or time.monotonic() > deadline:
+            break
+    time.sleep(0.05)
+    l0.qmp_cmd("stop")
     regs = l0.registers()
     assert regs.get("nip") == L1_NIP, regs
     assert regs.get("r3") == H_SUCCESS, regs
