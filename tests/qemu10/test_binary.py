@@ -89,3 +89,28 @@ def test_firmware_for_x_vof_is_found():
     vof = os.path.join(os.path.dirname(L0_PATH), "qemu-bundle", "usr", "share",
                        "qemu", "vof.bin")
     assert os.path.exists(vof), vof
+
+
+def test_fault_knob_set_at_run_time():
+    """qom-set arms the knob on a running machine and restarts the count;
+    a bad value is refused there too, and "" disarms it."""
+    l0 = qemu10lib.L0()
+    try:
+        l1 = NestedL1(l0)
+        assert l1.set_caps() == H_SUCCESS
+        assert l0.hcall(H_GUEST_CREATE, 0, -1)[0] == H_SUCCESS
+        l0.qmp_cmd("qom-set", path="/machine",
+                   property="x-nested-papr-fault", value="create:1:H_STATE")
+        assert l0.qmp_cmd("qom-get", path="/machine",
+                          property="x-nested-papr-fault") == "create:1:H_STATE"
+        assert l0.hcall(H_GUEST_CREATE, 0, -1)[0] == -75
+        with pytest.raises(AssertionError, match="expected HCALL:N:RC"):
+            l0.qmp_cmd("qom-set", path="/machine",
+                       property="x-nested-papr-fault", value="nope")
+        l0.qmp_cmd("qom-set", path="/machine",
+                   property="x-nested-papr-fault", value="any:1:-4")
+        l0.qmp_cmd("qom-set", path="/machine",
+                   property="x-nested-papr-fault", value="")
+        assert l0.hcall(H_GUEST_CREATE, 0, -1)[0] == H_SUCCESS
+    finally:
+        l0.close()
