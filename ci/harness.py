@@ -261,7 +261,7 @@ def boot(args):
             p.wait()
     wall = time.monotonic() - t0
     text = open(base + ".console", "rb").read().decode("utf-8", "replace")
-    results, facts = analyse(text, ktap=args.ktap, expect_end=not args.ktap)
+    results, facts = analyse(text, ktap=args.ktap, expect_end=bool(args.initrd))
     if timed_out:
         results.insert(0, Result("finished within the timeout", False,
                                  diag=f"killed after {args.timeout}s"))

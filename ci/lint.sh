@@ -46,9 +46,10 @@ mapfile -t commits < <(git -C "$TREE" rev-list --reverse refs/tags/base..HEAD)
 # 2. checkpatch, with the base tree's own script.
 for p in "${patches[@]}"; do
 	log=$LOGS/checkpatch-${p%.patch}.log
-	if (cd "$TREE" && ./scripts/checkpatch.pl --strict --no-tree -q \
-		--ignore FILE_PATH_CHANGES "$SERIES_DIR/$p") >"$log" 2>&1 &&
-		! grep -qE '^(ERROR|WARNING|CHECK):' "$log"; then
+	# PATH: checkpatch runs spdxcheck.py with python3, which must be Debian's.
+	if (cd "$TREE" && PATH=/usr/bin:$PATH ./scripts/checkpatch.pl --strict -q \
+		"$SERIES_DIR/$p") >"$log" 2>&1 &&
+		! grep -qE "^(ERROR|WARNING|CHECK):|Traceback" "$log"; then
 		record checkpatch "$p" ok ""
 	else
 		record checkpatch "$p" fail "$(grep -cE '^(ERROR|WARNING|CHECK):' "$log") findings, see $log"

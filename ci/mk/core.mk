@@ -38,22 +38,25 @@ lint:
 	ci/lint.sh
 
 ## kunit          boot our kernel with KUnit and parse KTAP -> build/results/kunit.tap
-kunit: kernel-ours
+# KUnit is built in but disabled by default (allnoconfig leaves
+# KUNIT_DEFAULT_ENABLED off): only this boot turns it on.
+kunit: kernel-ours initramfs
 	$(HARNESS) boot kunit --ktap --qemu $(L0_BIN) --kernel $(KERNELS)/ours/vmlinux \
-		--append "kunit.filter_glob=$(KUNIT_GLOB)" --timeout 300
+		--initrd $(INITRAMFS) --run true \
+		--append "kunit.enable=1 kunit.filter_glob=$(KUNIT_GLOB)" --timeout 300
 KUNIT_GLOB ?= *
 
 # Harness boots.  The stock 6.1 kernel comes out of `make lint` (its first
 # bisect step) as build/kernels/base/vmlinux.
 boot-base: initramfs
 	$(HARNESS) boot base-smoke --qemu $(L0_BIN) --kernel $(KERNELS)/base/vmlinux \
-		--initrd $(INITRAMFS) --run info --append "kunit.filter_glob=-"
+		--initrd $(INITRAMFS) --run info
 boot-ref: kernel-ref initramfs
 	$(HARNESS) boot ref-smoke --qemu $(L0_BIN) --kernel $(KERNELS)/ref/vmlinux \
 		--initrd $(INITRAMFS) --run info
 boot-ours: kernel-ours initramfs
 	$(HARNESS) boot ours-smoke --qemu $(L0_BIN) --kernel $(KERNELS)/ours/vmlinux \
-		--initrd $(INITRAMFS) --run info --append "kunit.filter_glob=-"
+		--initrd $(INITRAMFS) --run info
 
 ## demo           boot our L1 in the emulated PowerVM and report what KVM sees
 demo: kernel-ours initramfs
