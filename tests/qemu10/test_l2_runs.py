@@ -1,8 +1,10 @@
-"""The L2 counters of the L1's VPA and the L2 exit path, without an L1
-kernel: qtest plays the L1 (registers its VPA, creates an L2, sets its
+"""L2 entries and exits, without an L1 kernel: the L2 counters of the L1's
+VPA, interrupts the L1 asks the L0 to deliver (DPDES, LPCR[MER]), the
+exit path.  qtest plays the L1 (registers its VPA, creates an L2, sets its
 state, makes H_GUEST_RUN_VCPU), QMP lets the vCPU run until the L2 exits
-(its HDEC expiry is in the past, so it exits at once) and the L1 resumes,
-where it spins on `b .`; then the VPA and the L2 state are read back."""
+(its HDEC expiry is in the past, so it exits at once, unless a test says
+otherwise) and the L1 resumes, where it spins on `b .`; then the VPA and
+the L2 state are read back."""
 import struct
 import time
 
@@ -118,3 +120,48 @@ def test_output_buffer_and_spurr_survive_a_run(l0):
     assert vals[GSID_SPURR] != u64(0x1111), vals
     assert struct.unpack(">Q", vals[GSID_SPURR])[0] >= 0x5555
     assert reason is not None
+
+
+# The L2 below runs in real mode with MSR[EE]=1, its DEC and HDEC far
+# ahead, and no partition-scoped mapping: the first instruction fetch exits
+# to the L1 (HISI, 0xE20) with NIA where the L2 was: 0 if nothing was
+# delivered, or the vector of the interrupt it took first.
+GSID_SRR1 = 0x1028
+GSID_LPCR = 0x102C
+GSID_DEC_EXPIRY_TB = 0x102A
+GSID_DPDES = 0x1053
+MSR_SF_EE = 0x8000000000008000
+LPCR_MER = 0x800
+
+
+def run_ee_l2(l0, *state):
+    l1, guest = setup_l2(l0, l2_state=(
+        element(GSID_MSR, u64(MSR_SF_EE)),
+        element(GSID_HDEC_EXPIRY_TB, u64(0x40000000)),
+        element(GSID_DEC_EXPIRY_TB, u64(0x40000000))) + state)
+    assert run_l2(l0, guest) == 0xE20
+    rc, vals = l1.get_state(guest, 0, [(GSID_NIA, 8), (GSID_SRR1, 8),
+                                       (GSID_DPDES, 8)])
+    assert rc == H_SUCCESS
+    return {k: struct.unpack(">Q", v)[0] for k, v in vals.items()}
+
+
+def test_l2_runs_undisturbed(l0):
+    assert run_ee_l2(l0)[GSID_NIA] == 0
+
+
+def test_dpdes_doorbell_reaches_the_l2(l0):
+    """DPDES=1 from the L1 is a pending doorbell: the L2 takes it (0xA00)
+    and it is consumed.  It was copied to an unused spr[] slot before."""
+    regs = run_ee_l2(l0, element(GSID_DPDES, u64(1)))
+    assert regs[GSID_NIA] == 0xA00, regs
+    assert regs[GSID_SRR1] & 0x8000          # interrupted with EE on
+    assert regs[GSID_DPDES] == 0
+
+
+def test_lpcr_mer_external_reaches_the_l2(l0):
+    """LPCR[MER] from the L1 makes the L2 take an external interrupt at
+    0x500 in the L2 (not an exit to the L1)."""
+    regs = run_ee_l2(l0, element(GSID_LPCR, u64(LPCR_MER)))
+    assert regs[GSID_NIA] == 0x500, regs
+    assert regs[GSID_SRR1] & 0x8000
