@@ -476,19 +476,52 @@ do_tcg() {
 	nice -n 10 ninja -C "$TCG_OBJ" -j "$JOBS" qemu-system-ppc64 >>"$log" 2>&1 ||
 		die "TCG build failed, see $log"
 	echo "tcg build: $(($(date +%s) - t0)) s" >"$LOGDIR/tcg-timing.txt"
+	fetch_stock72
 	sprcheck "$TCG_OBJ/qemu-system-ppc64" >"$LOGDIR/sprcheck.log" 2>&1 || true
 	cat "$LOGDIR/sprcheck.log" >&2
-	grep -q '^sprcheck: PASS' "$LOGDIR/sprcheck.log" || die "sprcheck failed"
+	grep -q '^sprcheck: PASS$' "$LOGDIR/sprcheck.log" || die "sprcheck failed"
+}
+
+# Debian's own (unpatched) 7.2 qemu-system-ppc for the host, to migrate
+# to and from: build/obj/qemu-7.2-stock-x86/usr/bin/qemu-system-ppc64.
+fetch_stock72() {
+	local ver deb dest=$BUILD/obj/qemu-7.2-stock-x86
+	# The binary package may carry a binNMU suffix (+bN).
+	ver=$(apt-cache madison qemu-system-ppc | awk -v v="$QEMU72_SRC_VERSION" '
+		$3 == v || index($3, v "+b") == 1 { print $3; exit }')
+	[ -n "$ver" ] || die "no qemu-system-ppc $QEMU72_SRC_VERSION(+bN) for the host in apt"
+	deb=$CACHE/debs/qemu-system-ppc_${ver/:/%3a}_amd64.deb
+	if [ ! -f "$deb" ]; then
+		(cd "$CACHE/debs" && apt-get download -q -o APT::Sandbox::User=root \
+			"qemu-system-ppc=$ver" >/dev/null 2>&1) ||
+			die "apt-get download qemu-system-ppc=$ver failed"
+	fi
+	if ! stamp_ok "$dest/.deb" "$(basename "$deb")"; then
+		rm -rf "$dest"
+		mkdir -p "$dest"
+		dpkg -x "$deb" "$dest"
+		basename "$deb" >"$dest/.deb"
+	fi
 }
 
 # sprcheck QEMU: run the sprcheck payload under TCG until its verdict.
 sprcheck() {
-	timeout 120 "$1" -accel tcg -L "$PAYLOAD/usr/share/qemu" \
+	local out=$BUILD/tmp/sprcheck.out pid i
+	mkdir -p "$BUILD/tmp"
+	"$1" -accel tcg -L "$PAYLOAD/usr/share/qemu" \
 		-M pseries,x-vof=on,cap-cfpc=broken,cap-sbbc=broken,cap-ibs=broken,cap-ccf-assist=off \
 		-cpu power10 -m 512M -smp 1 -nodefaults -display none \
 		-serial stdio -monitor none \
-		-kernel "$BUILD/obj/qemu72-baremetal/sprcheck.elf" </dev/null |
-		sed '/^sprcheck: \(PASS\|FAIL\)$/q'
+		-kernel "$BUILD/obj/qemu72-baremetal/sprcheck.elf" </dev/null >"$out" 2>&1 &
+	pid=$!
+	for i in $(seq 600); do
+		grep -q '^sprcheck: \(PASS\|FAIL\)$' "$out" && break
+		kill -0 $pid 2>/dev/null || break
+		sleep 0.2
+	done
+	kill $pid 2>/dev/null || true
+	wait $pid 2>/dev/null || true
+	cat "$out"
 }
 
 case ${1:-all} in

@@ -15,13 +15,24 @@
 # POSIX sh only (runs under busybox inside the L1): the consoles and
 # monitors are QEMU "pipe:" chardevs on FIFOs.  Exit status: 0 PASS,
 # 1 FAIL, 2 harness/QEMU error.  Logs stay in WORKDIR.
+#
+# For migration between different QEMU builds (e.g. to an unpatched 7.2):
+#   MIGCHECK_DST_QEMU  destination binary (default: QEMU)
+#   MIGCHECK_READY     source console text to wait for (default:
+#                      "migcheck: ready")
+#   MIGCHECK_LOAD_ONLY=1  stop once the destination has loaded the stream
+#                      and runs ("migcheck: destination running", exit 0)
 set -eu
 
 [ $# -ge 3 ] || { echo "usage: $0 QEMU ELF WORKDIR [QEMU ARGS...]" >&2; exit 2; }
 qemu=$1 elf=$2 dir=$3
 shift 3
 timeout=${MIGCHECK_TIMEOUT:-60}
+dst_qemu=${MIGCHECK_DST_QEMU:-$qemu}
+ready=${MIGCHECK_READY:-migcheck: ready}
 
+case $elf in /*) ;; *) elf=$PWD/$elf ;; esac
+[ -f "$elf" ] || { echo "migcheck.sh: error: $elf: no such file" >&2; exit 2; }
 mkdir -p "$dir"
 cd "$dir"
 rm -f ./*.in ./*.out ./*.log state qemu-*.pid
@@ -34,28 +45,30 @@ cleanup() {
 	exec 3>&- 4>&- 5>&- 6>&- 2>/dev/null || true
 }
 
-# wait_for FILE PATTERN: until grep finds PATTERN in FILE (or timeout).
+# wait_for FILE PATTERN PID: until grep finds PATTERN in FILE; fails when
+# the timeout passes or process PID (the QEMU writing FILE) is gone.
 wait_for() {
 	i=0
 	while ! grep -q "$2" "$1" 2>/dev/null; do
 		i=$((i + 1))
 		[ $i -le $((timeout * 5)) ] || return 1
+		kill -0 "$3" 2>/dev/null || return 1
 		sleep 0.2
 	done
 }
 
-# start NAME [QEMU ARGS...]: QEMU with pipe chardevs NAME-ser, NAME-mon;
+# start NAME BINARY [QEMU ARGS...]: QEMU with pipe chardevs NAME-ser, NAME-mon;
 # sets $qpid.  Our ends of the .in FIFOs are opened read-write (3<>) so
 # that no open blocks whatever order QEMU opens them in.
 start() {
-	name=$1
-	shift
+	name=$1 bin=$2
+	shift 2
 	for f in "$name-ser" "$name-mon"; do
 		mkfifo "$f.in" "$f.out"
 		cat "$f.out" >"$f.log" &
 		pids="$pids $!"
 	done
-	"$qemu" "$@" -display none -kernel "$elf" \
+	"$bin" "$@" -display none -kernel "$elf" \
 		-serial "pipe:$name-ser" -monitor "pipe:$name-mon" \
 		</dev/null >"$name-qemu.log" 2>&1 &
 	qpid=$!
@@ -63,11 +76,11 @@ start() {
 }
 
 # 1. Source VM.
-start src "$@"
+start src "$qemu" "$@"
 src=$qpid
 exec 3<>src-mon.in 4<>src-ser.in
-wait_for src-ser.log "migcheck: ready" ||
-	fail "source never printed 'migcheck: ready' (see $dir/src-ser.log, src-qemu.log)"
+wait_for src-ser.log "$ready" "$src" ||
+	fail "source never printed '$ready' (see $dir/src-ser.log, src-qemu.log)"
 
 # 2. Migrate to a file and stop the source.
 echo 'migrate "exec:cat > state"' >&3
@@ -85,7 +98,7 @@ exec 3>&- 4>&-
 [ -s state ] || fail "no migration stream written"
 
 # 3. Destination VM from the stream.
-start dst "$@" -incoming "exec:cat state"
+start dst "$dst_qemu" "$@" -incoming "exec:cat state"
 dst=$qpid
 exec 5<>dst-mon.in 6<>dst-ser.in
 i=0
@@ -99,9 +112,19 @@ until grep -q "VM status: running" dst-mon.log; do
 	sleep 0.5
 done
 
+if [ "${MIGCHECK_LOAD_ONLY:-0}" = 1 ]; then
+	echo quit >&5
+	wait "$dst" 2>/dev/null || true
+	exec 5>&- 6>&-
+	cleanup
+	grep "^migcheck: " src-ser.log || true
+	echo "migcheck: destination running"
+	exit 0
+fi
+
 # 4. Ask the payload to compare.
 printf v >&6
-wait_for dst-ser.log "migcheck: PASS\|migcheck: FAIL" ||
+wait_for dst-ser.log "migcheck: PASS\|migcheck: FAIL" "$dst" ||
 	fail "destination printed no verdict (dst-ser.log)"
 echo quit >&5
 wait "$dst" 2>/dev/null || true
