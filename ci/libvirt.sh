@@ -219,15 +219,20 @@ do_syntax_check() {
 	: >"$RES/syntax-check.txt"
 	if [ "$rc" != 0 ]; then
 		if [ ! -d "$wt" ] || [ "$(git -C "$wt" rev-parse HEAD)" != "$(git -C "$SRC" rev-parse base)" ]; then
-			rm -rf "$wt"
+			rm -rf "$wt" "$wt.findings"
 			git -C "$SRC" worktree prune
 			git -C "$SRC" worktree add -q --detach "$wt" base
 		fi
 		for rule in $(sed -n 's|.*libvirt:syntax-check / \([^ ]*\) .*FAIL.*|\1|p' "$RES/syntax-check.log"); do
 			ours=$(make -s -C "$OBJ/build-aux" "sc_$rule" top_srcdir="$SRC" 2>/dev/null |
 				sed -e "s|$SRC/||g" -e '/^make/d' | sort) || true
-			theirs=$(make -s -C "$OBJ/build-aux" "sc_$rule" top_srcdir="$wt" 2>/dev/null |
-				sed -e "s|$wt/||g" -e '/^make/d' | sort) || true
+			# base never changes: its findings are computed once
+			if [ ! -f "$wt.findings/$rule" ]; then
+				mkdir -p "$wt.findings"
+				make -s -C "$OBJ/build-aux" "sc_$rule" top_srcdir="$wt" 2>/dev/null |
+					sed -e "s|$wt/||g" -e '/^make/d' | sort >"$wt.findings/$rule" || true
+			fi
+			theirs=$(cat "$wt.findings/$rule")
 			if [ "$ours" = "$theirs" ]; then
 				echo "$rule also-on-base" >>"$RES/syntax-check.txt"
 			else
@@ -259,6 +264,9 @@ do_each() {
 			git -C "$SRC" am -q "$SERIES_DIR/$p" || die "git am failed on $p"
 			n=$((n + 1))
 		done
+		# a stamp that is not the series' sum: do_build keeps this prefix,
+		# and do_prepare below re-applies the whole series
+		echo "prefix-$i" >"$SRC/.nestedv2-series"
 		say "prefix $i/$total: $(git -C "$SRC" log -1 --format=%s)"
 		(
 			RES=$RES/each/$i
