@@ -17,6 +17,7 @@
 # run (times, binary size, result of each step) goes to
 # build/results/qemu10/, where tests/qemu10 reads it.
 set -euo pipefail
+# shellcheck source=ci/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 SERIES_DIR=$TOP/qemu-patches/qemu-10.0
@@ -79,6 +80,7 @@ series_patches() {
 }
 
 series_sum() {
+	# shellcheck disable=SC2046  # one word per patch file name
 	(cd "$SERIES_DIR" && cat series $(series_patches)) | sha256sum | cut -d' ' -f1
 }
 

@@ -39,3 +39,7 @@ LIBVIRT_DSC_SHA256=4c6794d4af567cb984d1996a7c9f6b66102f5ccb81faffe2dcef8a95656a1
 BUSYBOX_PPC64EL_VERSION=1:1.35.0-4+deb12u1+b1
 
 CROSS_COMPILE=powerpc64le-linux-gnu-
+
+# ppc64el perf (Debian 12's linux-perf) for the obs-check initramfs overlay
+# (ci/perf-payload.sh; its libraries are bookworm's current ones).
+PERF_PPC64EL_VERSION=6.1.176-1

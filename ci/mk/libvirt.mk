@@ -30,3 +30,16 @@ PYTEST_DIRS += tests/libvirt
 .PHONY: libvirt-each
 libvirt-each:
 	ci/libvirt.sh each
+
+# End to end: a private virtqemud from the build above, driven by virsh
+# (define, start, wait for the L1 to power off, undefine) with the emulated
+# PowerVM domain of tests/libvirt/e2e/.  ~7 s per kernel on this box; needs
+# the libvirt build, the L1 kernels and the initramfs (make check builds them
+# first: this comes after them in CHECK_PREP).  See docs/libvirt.md.
+E2E_KERNELS ?= ref ours
+.PHONY: e2e-virsh
+## e2e-virsh      virsh define/start/undefine of an emulated PowerVM with our libvirt (E2E_KERNELS="ref ours")
+e2e-virsh:
+	ci/libvirt-e2e.sh $(E2E_KERNELS)
+
+CHECK_PREP += e2e-virsh
