@@ -8,6 +8,7 @@ qtest's write/read.  Nothing here needs an L1 kernel.
 """
 import json
 import os
+import shutil
 import socket
 import struct
 import subprocess
@@ -119,7 +120,9 @@ class L0:
     driven through qtest on stdio and QMP on a unix socket."""
 
     def __init__(self, machine_extra="", ram="512M"):
-        self.tmp = tempfile.mkdtemp(prefix="qemu10-")
+        tmp_root = os.path.join(BUILD, "tmp")
+        os.makedirs(tmp_root, exist_ok=True)
+        self.tmp = tempfile.mkdtemp(prefix="qemu10-", dir=tmp_root)
         self.qmp_path = os.path.join(self.tmp, "qmp.sock")
         self.err_path = os.path.join(self.tmp, "stderr")
         self.err = open(self.err_path, "w+")
@@ -234,6 +237,7 @@ class L0:
         self.err.close()
         if self.qmp is not None:
             self.qmp.close()
+        shutil.rmtree(self.tmp, ignore_errors=True)
 
 
 class NestedL1:
