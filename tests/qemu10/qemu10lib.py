@@ -3,7 +3,8 @@ buffers (GSB) and the nested PAPR hcall numbers.
 
 The L0 under test is build/obj/qemu-10.0/qemu-system-ppc64 (make qemu-l0).
 Hypercalls are made with the "hcall" qtest command that
-qemu-patches/qemu-10.0/0010 adds; guest memory is written and read with
+the qemu-patches/qemu-10.0 patch "qtest command to make a hypercall" adds;
+guest memory is written and read with
 qtest's write/read.  Nothing here needs an L1 kernel.
 """
 import json
