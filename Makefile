@@ -20,6 +20,8 @@ TOP := $(CURDIR)
 BUILD := $(TOP)/build
 RESULTS := $(BUILD)/results
 export BUILD RESULTS
+# ccache: hash paths relative to the checkout (hits survive a fresh clone).
+export CCACHE_BASEDIR := $(TOP)
 
 CHECK_PREP :=
 PYTEST_DIRS :=

@@ -6,6 +6,9 @@ CACHE=${NESTEDV2_CACHE:-$HOME/.cache/nestedv2}
 # shellcheck source=ci/versions.sh
 . "$TOP/ci/versions.sh"
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
+# Paths under the checkout are hashed relative to it, so a fresh clone in
+# another directory (CI) still hits the cache.
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$TOP}
 export KBUILD_BUILD_USER=nestedv2 KBUILD_BUILD_HOST=ci
 export KBUILD_BUILD_TIMESTAMP='Thu Jan  1 00:00:00 UTC 2026'
 JOBS=${JOBS:-$(nproc)}
