@@ -27,7 +27,7 @@ apt_update() {
 		# Only ppc64el indexes failing (seen: the security suite's ppc64el
 		# index mid-sync) does not matter: the target files we download come
 		# from bookworm main, which fetch-target.sh checks.
-		if ! grep -E '^(E|Err):' "$log" | grep -vE 'binary-ppc64el|Some index files failed' | grep -q .; then
+		if ! grep -E '^(E|Err):' "$log" | grep -vE 'ppc64el|Some index files failed' | grep -q .; then
 			[ "$i" -lt 3 ] || { log "warning: only ppc64el indexes failed; continuing"; return 0; }
 		fi
 		log "apt-get update failed (try $i), retrying in $((i * 5))s"
