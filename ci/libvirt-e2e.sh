@@ -90,14 +90,19 @@ lvenv() {
 	env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C HOME="$PREFIX/var/lib/libvirt" \
 		LD_LIBRARY_PATH="$OBJ/src" LIBVIRT_DIR_OVERRIDE=1 "$@"
 }
-virsh() { lvenv "$VIRSH" -q -c "$URI" "$@"; }
+# (a timeout, so that a daemon that stopped answering cannot hang the run)
+virsh() { lvenv timeout 120 "$VIRSH" -q -c "$URI" "$@"; }
 
 daemon_pid() {
 	local pid
 	[ -f "$PIDFILE" ] || return 1
 	pid=$(cat "$PIDFILE" 2>/dev/null) || return 1
-	[ -n "$pid" ] && [ "$(readlink "/proc/$pid/exe" 2>/dev/null)" = "$DAEMON" ] || return 1
-	echo "$pid"
+	[ -n "$pid" ] || return 1
+	# (a daemon whose binary was rebuilt since shows "... (deleted)")
+	case $(readlink "/proc/$pid/exe" 2>/dev/null) in
+	"$DAEMON" | "$DAEMON (deleted)") echo "$pid" ;;
+	*) return 1 ;;
+	esac
 }
 
 # Processes of domains of this daemon: their command line names the
@@ -144,6 +149,7 @@ start_daemon() {
 			result run 1 "virtqemud started and answers virsh"
 			fact run daemon_start_seconds "$(since "$t0")"
 			fact run libvirt_version "$(lvenv "$VIRSH" --version)"
+			remove_leftovers
 			return 0
 		fi
 		kill -0 "$DAEMON_BG" 2>/dev/null || break
@@ -151,6 +157,18 @@ start_daemon() {
 	done
 	result run 0 "virtqemud started and answers virsh" "$(tail -20 "$RES/virsh-e2e.daemon.log")"
 	return 1
+}
+
+# Domains an interrupted earlier run left in the private prefix (the
+# daemon loads their definitions): destroy and undefine them, and say so.
+remove_leftovers() {
+	local n left
+	left=$(virsh list --all --name 2>/dev/null | tr '\n' ' ')
+	[ -n "${left// /}" ] || return 0
+	say "removing domains left by an earlier run: $left"
+	fact run leftovers_from_earlier_run "$left"
+	for n in $(virsh list --name 2>/dev/null); do virsh destroy "$n" >/dev/null 2>&1 || true; done
+	for n in $left; do virsh undefine "$n" >/dev/null 2>&1 || true; done
 }
 
 # Stop our daemon: domains first (a daemon that exits leaves its QEMU
