@@ -64,6 +64,14 @@ def test_ref_creates_vm_and_runs_l2():
     assert f.get("shutoff_reason") == "shutdown", f
 
 
+def test_ours_creates_vm_and_runs_l2():
+    """The same with our L1 (Debian's 6.1 + our nestedv2 series)."""
+    f = facts("virsh-e2e-ours")
+    assert f.get("kvm_create_vm") == "ok", f
+    assert int(f.get("l2_hcall_roundtrips", 0)) == 200, f
+    assert f.get("shutoff_reason") == "shutdown", f
+
+
 def test_invalid_kernel_start_error_is_clear():
     """virsh start of a domain whose kernel does not exist: virsh's error
     names the domain and QEMU's reason (the missing file)."""
