@@ -5,8 +5,9 @@
 #   ci/qemu72.sh source    fetch the pinned source package (checked .dsc),
 #                          dpkg-source -x into build/src/qemu-7.2 (git tree,
 #                          tag "base"), git am the series (branch "work")
-#   ci/qemu72.sh quilt     push the series with quilt on a pristine copy and
-#                          check that it gives the same tree as git am
+#   ci/qemu72.sh quilt     push the series with quilt on a pristine copy (of
+#                          the files it touches) and check that it gives the
+#                          same tree as git am
 #   ci/qemu72.sh sysroot   build/sysroot/ppc64el-bookworm from ppc64el .debs
 #                          (apt-get download + dpkg -x, never installed)
 #   ci/qemu72.sh build     cross-configure and build ppc64-softmmu (KVM only)
@@ -180,12 +181,27 @@ do_source() {
 
 # --- quilt -------------------------------------------------------------------
 
+# Paths the series touches, from the patches themselves.
+series_files() {
+	local p
+	for p in $(series_patches); do
+		sed -n -e 's|^--- a/||p' -e 's|^+++ b/||p' "$SERIES_DIR/$p"
+	done | sed 's/\t.*//' | sort -u
+}
+
+# quilt needs only the files the series touches: export those from base,
+# push the series, and put the results over base in a scratch index; the
+# tree that gives must be the git am tree.
 do_quilt() {
-	local a b
+	local a b f files idx mode blob
 	do_source
 	rm -rf "$QUILT_TREE"
-	mkdir -p "$QUILT_TREE"
-	git -C "$SRC" archive base | tar -C "$QUILT_TREE" -x
+	mkdir -p "$QUILT_TREE" "$BUILD/tmp"
+	mapfile -t files < <(series_files)
+	if [ ${#files[@]} -gt 0 ]; then
+		git -C "$SRC" archive base -- $(git -C "$SRC" ls-tree -r --name-only base -- "${files[@]}") |
+			tar -C "$QUILT_TREE" -x
+	fi
 	(
 		cd "$QUILT_TREE"
 		export QUILT_PATCHES=$SERIES_DIR QUILT_PC=.pc-nestedv2 QUILT_SERIES=series
@@ -193,14 +209,24 @@ do_quilt() {
 			quilt push -a -q --fuzz=0 >"$LOGDIR/quilt.log" 2>&1 ||
 				die "quilt push failed at $(quilt top 2>/dev/null), see $LOGDIR/quilt.log"
 		fi
-		rm -rf .pc-nestedv2
-		git init -q -b quilt
-		git add -A -f .
-		git -c user.name=q -c user.email=q@q commit -q -m quilt
 	)
-	a=$(git -C "$QUILT_TREE" rev-parse 'HEAD^{tree}')
+	idx=$BUILD/tmp/qemu72-quilt.index
+	rm -f "$idx"
+	GIT_INDEX_FILE=$idx git -C "$SRC" read-tree base
+	for f in "${files[@]}"; do
+		if [ -f "$QUILT_TREE/$f" ]; then
+			mode=100644
+			[ -x "$QUILT_TREE/$f" ] && mode=100755
+			blob=$(git -C "$SRC" hash-object -w "$QUILT_TREE/$f")
+			GIT_INDEX_FILE=$idx git -C "$SRC" update-index --add --cacheinfo "$mode,$blob,$f"
+		else
+			GIT_INDEX_FILE=$idx git -C "$SRC" update-index --force-remove "$f"
+		fi
+	done
+	a=$(GIT_INDEX_FILE=$idx git -C "$SRC" write-tree)
 	b=$(git -C "$SRC" rev-parse 'HEAD^{tree}')
-	[ "$a" = "$b" ] || die "quilt and git am trees differ ($a vs $b; quilt tree kept in $QUILT_TREE)"
+	rm -f "$idx"
+	[ "$a" = "$b" ] || die "quilt and git am trees differ ($a vs $b; quilt files kept in $QUILT_TREE)"
 	rm -rf "$QUILT_TREE"
 	echo "quilt tree $a == git am tree $b" >"$LOGDIR/quilt.result"
 	say "quilt: $(series_patches | wc -l) patches apply with --fuzz=0 and match git am"
