@@ -10,7 +10,7 @@ L0=${L0_BIN:-qemu-system-ppc64}
 kernel=${1:-$BUILD/kernels/ours/vmlinux}
 name=${2:-demo}
 
-echo "== nestedv2 demo: L0 = $($L0 --version | head -n 1)"
+echo "== nestedv2 demo: L0 = $(command -v "$L0") ($($L0 --version | head -n 1))"
 echo "== L1 kernel: $kernel ($(cat "$(dirname "$kernel")/source" 2>/dev/null || echo '?'))"
 rc=0
 /usr/bin/python3 "$TOP/ci/harness.py" boot "$name" --qemu "$L0" --kernel "$kernel" \

@@ -60,7 +60,7 @@ boot-ours: kernel-ours initramfs
 
 ## demo           boot our L1 in the emulated PowerVM and report what KVM sees
 demo: kernel-ours initramfs
-	ci/demo.sh
+	L0_BIN=$(L0_BIN) ci/demo.sh
 
 # Order matters on 2 cores: lint leaves the 6.1 tree at the tip, so
 # kernel-ours is then a no-op.
