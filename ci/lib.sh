@@ -25,3 +25,21 @@ check_sha256() { # file expected
 	got=$(sha256sum "$1" | cut -d' ' -f1)
 	[ "$got" = "$2" ] || die "$1: sha256 $got, pinned $2 (ci/versions.sh)"
 }
+
+# git_base_tree DIR MESSAGE: make an unpacked Debian source tree a git tree
+# with one commit, tagged "base" (the branch is "debian", so "base" is never
+# ambiguous), and keep our stamp files out of it.  Debian's quilt state
+# (.pc) is bookkeeping, not source.
+git_base_tree() {
+	(
+		cd "$1"
+		rm -rf .pc
+		git init -q -b debian
+		git config core.autocrlf false
+		git config gc.auto 0
+		git add -A -f .
+		git commit -q -m "$2"
+		git tag base
+		printf '%s\n' /.nestedv2-base /.nestedv2-series >>.git/info/exclude
+	)
+}

@@ -64,19 +64,7 @@ unpack_base() {
 	rm -rf "$SRC" "$tmp"
 	mkdir -p "$(dirname "$SRC")"
 	dpkg-source -q -x "$SRCCACHE/$DSC" "$tmp" >/dev/null
-	(
-		cd "$tmp"
-		# quilt's bookkeeping of Debian's patches is not source.
-		rm -rf .pc
-		git init -q -b debian
-		git config core.autocrlf false
-		git config gc.auto 0
-		git add -A -f .
-		git commit -q -m "base: libvirt $LIBVIRT_SRC_VERSION (Debian source, Debian patches applied)"
-		git tag base
-		echo /.nestedv2-base >>.git/info/exclude
-		echo /.nestedv2-series >>.git/info/exclude
-	)
+	git_base_tree "$tmp" "base: libvirt $LIBVIRT_SRC_VERSION (Debian source, Debian patches applied)"
 	echo "$stamp" >"$tmp/.nestedv2-base"
 	mv "$tmp" "$SRC"
 }

@@ -111,17 +111,8 @@ unpack_base() {
 		mkdir -p "$tmp"
 		tar -C "$tmp" --strip-components=1 -xf "$ORIG"
 	fi
-	(
-		cd "$tmp"
-		git init -q -b pristine
-		git config core.autocrlf false
-		git config gc.auto 0
-		git add -A -f .
-		git commit -q -m "base: qemu $QEMU_L0_SRC_VERSION ($id)"
-		git tag base
-	)
+	git_base_tree "$tmp" "base: qemu $QEMU_L0_SRC_VERSION ($id)"
 	echo "$id" >"$tmp/.nestedv2-base"
-	echo /.nestedv2-base >>"$tmp/.git/info/exclude"
 	mv "$tmp" "$BASE"
 }
 

@@ -29,17 +29,8 @@ unpack() { # tarball sha256 dest
 	mkdir -p "$dest.tmp"
 	tar -C "$dest.tmp" --strip-components=1 -xf "$tarball"
 	tmp=$dest.tmp
-	(
-		cd "$tmp"
-		git init -q -b debian
-		git config core.autocrlf false
-		git config gc.auto 0
-		git add -A -f .
-		git commit -q -m "base: $(basename "$tarball") $sum"
-		git tag base
-	)
+	git_base_tree "$tmp" "base: $(basename "$tarball") $sum"
 	echo "$sum" >"$tmp/.nestedv2-base"
-	echo /.nestedv2-base >>"$tmp/.git/info/exclude"
 	mv "$tmp" "$dest"
 }
 
