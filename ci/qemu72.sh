@@ -104,18 +104,7 @@ unpack_base() {
 	# applies Debian's own patches (3.0 (quilt)).
 	dpkg-source --no-copy -x "$dsc" "$tmp" >"$LOGDIR/dpkg-source.log" 2>&1 ||
 		die "dpkg-source -x failed, see $LOGDIR/dpkg-source.log"
-	(
-		cd "$tmp"
-		# Debian's quilt state is not part of the tree we patch.
-		rm -rf .pc
-		git init -q -b debian
-		git config core.autocrlf false
-		git config gc.auto 0
-		git add -A -f .
-		git commit -q -m "base: qemu $QEMU72_SRC_VERSION (Debian source, Debian patches applied)"
-		git tag base
-		printf '%s\n' /.nestedv2-base /.nestedv2-series >>.git/info/exclude
-	)
+	git_base_tree "$tmp" "base: qemu $QEMU72_SRC_VERSION (Debian source, Debian patches applied)"
 	echo "$QEMU72_DSC_SHA256" >"$tmp/.nestedv2-base"
 	mv "$tmp" "$SRC"
 }
