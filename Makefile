@@ -54,6 +54,7 @@ check-prep: $(filter $(CHECK_PREP_FIRST),$(CHECK_PREP)) \
 pytest:
 	@mkdir -p $(RESULTS)
 	@$(PYTHON) -m pytest -p no:cacheprovider -q -rfE $(PYTEST_ARGS) \
+		--basetemp=$(BUILD)/tmp/pytest \
 		--junitxml=$(RESULTS)/junit.xml $(PYTEST_DIRS); rc=$$?; \
 	$(PYTHON) ci/summary.py $(RESULTS)/junit.xml; exit $$rc
 
