@@ -1,0 +1,103 @@
+"""QEMU 7.2 end to end inside the L1 (make e2e-qemu72, docs/qemu-7.2.md).
+
+Reads build/results/qemu72-e2e-{ours,ref}.{tap,facts}, written by
+ci/qemu72-e2e.sh: our QEMU 7.2 boots a Linux L2 under KVM in the L1 and
+runs the DEXCR/HASHKEYR migration check (and Debian's stock 7.2 fails
+it).  `make e2e-qemu72` is not part of `make check`, so every test here
+skips, saying so, when its results are absent.
+"""
+import os
+
+import pytest
+
+from conftest import RESULTS, harness
+
+KERNELS = ("ours", "ref")
+# Our target for a quiet L2 boot (the 6.12 reference with Debian's stock
+# 7.2: 5421 hcalls for 2723 exits, ~2.0)
+MAX_HC_PER_EXIT = 1.1
+INT_FACTS = ("l2boot.rc", "l2boot.wall_ms", "l2boot.marker_ms", "l2boot.exits",
+             "l2boot.hc_total", "l2boot.hc.H_GUEST_RUN_VCPU")
+
+
+def base(kernel):
+    return os.path.join(RESULTS, f"qemu72-e2e-{kernel}")
+
+
+def need(kernel, ext):
+    path = base(kernel) + ext
+    if not os.path.exists(path):
+        pytest.skip(f"{path} absent: run 'make e2e-qemu72' (not part of make check)")
+    return path
+
+
+def load_facts(path):
+    """The facts of one run, with the numbers checked: ValueError (naming
+    the file and key) when a fact the tests need is missing or garbled."""
+    f = harness.read_facts(path)
+    for k in INT_FACTS:
+        if k not in f:
+            raise ValueError(f"{path}: no {k} (did the L2 boot run?)")
+        try:
+            f[k] = int(f[k])
+        except ValueError:
+            raise ValueError(f"{path}: {k}={f[k]!r} is not a number") from None
+    try:
+        f["l2boot.hc_per_exit"] = float(f.get("l2boot.hc_per_exit", "nan"))
+    except ValueError:
+        raise ValueError(f"{path}: l2boot.hc_per_exit={f['l2boot.hc_per_exit']!r} "
+                         "is not a number") from None
+    return f
+
+
+def tap_results(kernel):
+    return harness.read_tap(need(kernel, ".tap"))
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_all_results_ok(kernel):
+    bad = [f"{r.name}: {r.diag}" for r in tap_results(kernel) if not r.ok]
+    assert not bad, "\n".join(bad)
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_l2_boots_to_marker_and_qemu_exits(kernel):
+    f = load_facts(need(kernel, ".facts"))
+    assert f["l2boot.rc"] == 0, f"QEMU 7.2 exit status {f['l2boot.rc']}"
+    assert 0 < f["l2boot.marker_ms"] <= f["l2boot.wall_ms"], f
+    assert f["l2boot.exits"] == f["l2boot.hc.H_GUEST_RUN_VCPU"] > 0, f
+    assert f.get("l2boot.hc.H_GUEST_CREATE") == "1", f
+
+
+def test_ours_hcalls_per_exit_within_target():
+    f = load_facts(need("ours", ".facts"))
+    assert f["l2boot.hc_per_exit"] <= MAX_HC_PER_EXIT, \
+        f"{f['l2boot.hc_total']} hcalls for {f['l2boot.exits']} exits"
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_migcheck_passes_with_our_72(kernel):
+    f = harness.read_facts(need(kernel, ".facts"))
+    assert f.get("migcheck.ours.verdict") == "PASS", f.get("migcheck.ours.verdict")
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_migcheck_fails_with_stock_72(kernel):
+    f = harness.read_facts(need(kernel, ".facts"))
+    if "migcheck.stock.verdict" not in f:
+        pytest.skip("no Debian stock 7.2 in that initramfs (ci/qemu72-e2e.sh stock)")
+    assert f["migcheck.stock.verdict"].startswith("FAIL"), f["migcheck.stock.verdict"]
+
+
+def test_garbled_facts_are_refused(tmp_path):
+    """A truncated or garbled result file gives an error naming the fact,
+    and the file is left as it was."""
+    p = tmp_path / "qemu72-e2e-x.facts"
+    text = "l2boot.rc=0\nl2boot.wall_ms=12x3\n"
+    p.write_text(text)
+    with pytest.raises(ValueError, match="l2boot.wall_ms='12x3' is not a number"):
+        load_facts(str(p))
+    p.write_text("l2boot.rc=0\n\x00\x01garbage\n")
+    with pytest.raises(ValueError, match="no l2boot.wall_ms"):
+        load_facts(str(p))
+    assert p.read_text() == "l2boot.rc=0\n\x00\x01garbage\n"
