@@ -8,7 +8,9 @@
 #   ci/qemu72-e2e.sh initramfs      build/initramfs/l1-qemu72.cpio.gz
 #   ci/qemu72-e2e.sh boot KERNEL... boot each L1 kernel flavour (ours, ref)
 #                                   -> build/results/qemu72-e2e-KERNEL.*
-#   ci/qemu72-e2e.sh all            all of it for ours and ref
+#   ci/qemu72-e2e.sh stock          build/payload/qemu-7.2-stock: Debian's
+#                                   stock 7.2 (apt-get download, dpkg -x)
+#   ci/qemu72-e2e.sh all            all of it (stock too) for ours and ref
 #
 # Needs build/payload/qemu-7.2 and -migcheck (make qemu72), the L1 kernels
 # (make kernel-ours kernel-ref) and the L0 ($L0_BIN, else
@@ -76,10 +78,65 @@ boot() {
 	done
 }
 
+# Debian's stock qemu-system-ppc 7.2 (ppc64el) and the libraries it needs,
+# unpacked under /opt/debian-qemu-7.2 of an overlay: the negative control
+# of the migration check.  Its firmware (vof.bin) is the one our payload
+# carries in /usr/share/qemu (same 7.2 VOF; the run item passes -L).
+STOCK_PKGS="qemu-system-ppc libc6 libaio1 libbpf1 libelf1 libcapstone4 libfdt1
+libfuse3-3 libgcc-s1 libglib2.0-0 libffi8 libmount1 libblkid1 libselinux1
+libpcre2-8-0 libgmp10 libgnutls30 libp11-kit0 libidn2-0 libunistring2
+libtasn1-6 libhogweed6 libnettle8 libibverbs1 libnl-3-200 libnl-route-3-200
+libjpeg62-turbo libnuma1 libpixman-1-0 libpng16-16 librdmacm1 libsasl2-2
+libsasl2-modules-db libdb5.3 libseccomp2 libslirp0 libudev1 liburing2
+libvdeplug2 libzstd1 zlib1g libcap2 libstdc++6 liblzma5 libbz2-1.0"
+STOCK_QEMU_VERSION=${STOCK_QEMU_VERSION:-1:7.2+dfsg-7+deb12u18+b3}
+stock() {
+	local dest=$BUILD/payload/qemu-7.2-stock root pkg deb miss
+	root=$dest/opt/debian-qemu-7.2
+	rm -rf "$dest"
+	mkdir -p "$root" "$CACHE/debs"
+	for pkg in $STOCK_PKGS; do
+		# cached: any version of a library, the pinned one of QEMU
+		if [ "$pkg" = qemu-system-ppc ]; then
+			[ -f "$CACHE/debs/${pkg}_${STOCK_QEMU_VERSION/:/%3a}_ppc64el.deb" ] && continue
+			pkg="$pkg:ppc64el=$STOCK_QEMU_VERSION"
+		else
+			compgen -G "$CACHE/debs/${pkg}_*_ppc64el.deb" >/dev/null && continue
+			pkg="$pkg:ppc64el"
+		fi
+		(cd "$CACHE/debs" && apt-get download -q -o APT::Sandbox::User=root "$pkg" \
+			>/dev/null 2>&1) || die "apt-get download $pkg failed"
+	done
+	for pkg in $STOCK_PKGS; do
+		# shellcheck disable=SC2012  # newest cached version
+		deb=$(ls -t "$CACHE/debs/${pkg}_"*_ppc64el.deb | head -n 1)
+		[ "$pkg" = qemu-system-ppc ] &&
+			deb=$CACHE/debs/${pkg}_${STOCK_QEMU_VERSION/:/%3a}_ppc64el.deb
+		dpkg -x "$deb" "$root"
+		echo "${deb##*/}" >>"$dest/../qemu-7.2-stock.manifest.tmp"
+	done
+	mv "$dest/../qemu-7.2-stock.manifest.tmp" "$dest/../qemu-7.2-stock.manifest"
+	# Only the ppc64 system emulator; no docs
+	find "$root/usr/bin" -type f ! -name qemu-system-ppc64 -delete
+	rm -rf "$root/usr/share/doc" "$root/usr/share/man" "$root/usr/share/lintian" \
+		"$root/usr/share/locale" "$root/usr/lib/powerpc64le-linux-gnu/gconv" \
+		"$root/usr/lib/powerpc64le-linux-gnu/vdeplug"
+	# Every library the binary and its libraries need must be in the tree
+	miss=$(find "$root/usr/bin" "$root/lib" "$root/usr/lib" -type f \( -name 'qemu-*' -o -name '*.so*' \) \
+		-exec powerpc64le-linux-gnu-readelf -d {} + 2>/dev/null |
+		sed -n 's/.*Shared library: \[\(.*\)\]/\1/p' | sort -u | while read -r so; do
+			[ -e "$root/lib/powerpc64le-linux-gnu/$so" ] ||
+				[ -e "$root/usr/lib/powerpc64le-linux-gnu/$so" ] || echo "$so"
+		done)
+	[ -z "$miss" ] || die "stock QEMU 7.2: libraries missing from STOCK_PKGS: $miss"
+	say "qemu-7.2-stock: $(du -sh "$dest" | cut -f1) $dest"
+}
+
 case ${1:-all} in
+stock) stock ;;
 payload) payload ;;
 initramfs) initramfs ;;
 boot) shift; boot "$@" ;;
-all) payload; initramfs; boot ours ref ;;
-*) die "usage: $0 payload|initramfs|boot KERNEL...|all" ;;
+all) payload; stock; initramfs; boot ours ref ;;
+*) die "usage: $0 payload|stock|initramfs|boot KERNEL...|all" ;;
 esac
