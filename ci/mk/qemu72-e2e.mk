@@ -8,8 +8,12 @@
 
 .PHONY: e2e-qemu72 e2e-qemu72-boot
 
+# What is missing is built first (kernels, our QEMU 7.2 payload).
+E2E_QEMU72_DEPS = $(call l2_kernel,ours) $(call l2_kernel,ref) \
+	$(if $(wildcard $(BUILD)/payload/qemu-7.2/usr/bin/qemu-system-ppc64),,qemu72)
+
 ## e2e-qemu72     QEMU 7.2 L2 boot + migration check in the ours and ref L1s -> build/results/qemu72-e2e-*
-e2e-qemu72:
+e2e-qemu72: $(E2E_QEMU72_DEPS)
 	@mkdir -p $(RESULTS)
 	L0_BIN=$(L0_BIN) ci/qemu72-e2e.sh all
 
