@@ -89,9 +89,6 @@ libtasn1-6 libhogweed6 libnettle8 libibverbs1 libnl-3-200 libnl-route-3-200
 libjpeg62-turbo libnuma1 libpixman-1-0 libpng16-16 librdmacm1 libsasl2-2
 libsasl2-modules-db libdb5.3 libseccomp2 libslirp0 libudev1 liburing2
 libvdeplug2 libzstd1 zlib1g libcap2 libstdc++6 liblzma5 libbz2-1.0"
-# Pinned here until ci/versions.sh carries it (not this area's file)
-STOCK_QEMU_VERSION=${STOCK_QEMU_VERSION:-1:7.2+dfsg-7+deb12u18+b3}
-STOCK_QEMU_DEB_SHA256=${STOCK_QEMU_DEB_SHA256:-b64cbd8b51ed4276ff8b8ca485843a92a0c2cf1c1fe87366932f7d9d46de2f56}
 stock() {
 	local dest=$BUILD/payload/qemu-7.2-stock root pkg deb miss
 	root=$dest/opt/debian-qemu-7.2

@@ -31,6 +31,11 @@ QEMU_L0_ORIG_SHA256=0901da33844a331bf8b3602b9c1fbd178e60b737c8e3ade678255bd090c9
 QEMU72_SRC_VERSION=1:7.2+dfsg-7+deb12u18
 QEMU72_DSC_SHA256=6b6bd27b947ec89e40a1d6b26d9c9f3c698ca691da13163e0483f6061bbb20b3
 
+# Debian's stock QEMU 7.2 ppc64el binary (the binNMU bookworm carries), the
+# "unpatched" side of the migration check inside the L1 (ci/qemu72-e2e.sh).
+STOCK_QEMU_VERSION=1:7.2+dfsg-7+deb12u18+b3
+STOCK_QEMU_DEB_SHA256=b64cbd8b51ed4276ff8b8ca485843a92a0c2cf1c1fe87366932f7d9d46de2f56
+
 # libvirt 9.0 (Debian 12).
 LIBVIRT_SRC_VERSION=9.0.0-4+deb12u2
 LIBVIRT_DSC_SHA256=4c6794d4af567cb984d1996a7c9f6b66102f5ccb81faffe2dcef8a95656a16f0
