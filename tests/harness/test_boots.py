@@ -6,7 +6,7 @@ ours:  Debian's 6.1 + our series — boots clean (more in tests/l2 later).
 """
 import pytest
 
-from conftest import check_result, facts, tap_params
+from nv2test import check_result, facts, tap_params
 
 
 @pytest.mark.parametrize("r", tap_params("base-smoke", "boot-base"))

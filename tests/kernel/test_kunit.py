@@ -1,7 +1,7 @@
 """KUnit suites of our 6.1 series, booted in the emulated PowerVM (make kunit)."""
 import pytest
 
-from conftest import check_result, tap_params
+from nv2test import check_result, tap_params
 
 PARAMS = tap_params("kunit", "kunit")
 

@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from conftest import RESULTS, TOP
+from nv2test import RESULTS, TOP
 
 
 def series():

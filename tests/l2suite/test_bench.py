@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from conftest import TOP
+from nv2test import TOP
 
 sys.path.insert(0, os.path.join(TOP, "ci"))
 import bench  # noqa: E402

@@ -11,7 +11,7 @@ import subprocess
 
 import pytest
 
-from conftest import BUILD, TOP
+from nv2test import BUILD, TOP
 
 import bench  # noqa: E402  (ci/ is on sys.path via conftest)
 import harness  # noqa: E402

@@ -11,7 +11,7 @@ import os
 
 import pytest
 
-from conftest import RESULTS, Missing, check_result, facts, tap_params
+from nv2test import RESULTS, Missing, check_result, facts, tap_params
 
 # (result name prefix, kernels, reason).  Prefix of the TAP description.
 KNOWN = [

@@ -16,7 +16,7 @@ import re
 
 import pytest
 
-from conftest import RESULTS, check_result, facts, tap_params
+from nv2test import RESULTS, check_result, facts, tap_params
 
 TARGET = "e2e-virsh"
 

@@ -12,7 +12,7 @@ import subprocess
 
 import pytest
 
-from conftest import TOP
+from nv2test import TOP
 
 CC = "powerpc64le-linux-gnu-gcc"
 SRC = os.path.join(TOP, "tests", "qemu72e2e")

@@ -1,30 +1,11 @@
 """Fixtures for the nvlat tests (tests/tools)."""
 import os
-import pathlib
 import subprocess
-import sys
 
 import pytest
 
-HERE = pathlib.Path(__file__).resolve().parent
-TOP = HERE.parents[1]
-BUILD = pathlib.Path(os.environ.get("BUILD", TOP / "build"))
-RESULTS = pathlib.Path(os.environ.get("RESULTS", BUILD / "results"))
-# NVLAT_BIN: test another build, e.g. build/tools/asan/nvlat (make -C tools asan)
-HOST_BIN = pathlib.Path(os.environ.get("NVLAT_BIN", BUILD / "tools" / "host" / "nvlat"))
-PPC_BIN = BUILD / "tools" / "ppc64el" / "nvlat"
-UNIT_BIN = BUILD / "tools" / "host" / "nvlat-unit"
-DATA = HERE / "data"
-GOLDEN = HERE / "golden"
-
-sys.path.insert(0, str(HERE))
-
-
-def _need(path):
-    if not path.exists():
-        log = RESULTS / "tools-build.log"
-        pytest.fail(f"{path} was not built (make tools; log: {log})")
-    return path
+from nvlat_paths import (  # noqa: F401  (re-exported for fixtures)
+    BUILD, DATA, GOLDEN, HERE, HOST_BIN, PPC_BIN, RESULTS, TOP, UNIT_BIN, _need)
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ import subprocess
 
 import pytest
 
-from conftest import TOP
+from nvlat_paths import TOP
 
 SCRIPTS = sorted((TOP / "tools" / "bpftrace").glob("*.bt"))
 FORMAT = (pathlib.Path(__file__).parent / "data" / "kvmppc_vcpu_stats.format")

@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from conftest import PPC_BIN, RESULTS, TOP, UNIT_BIN, _need
+from nvlat_paths import PPC_BIN, RESULTS, TOP, UNIT_BIN, _need
 
 
 def test_build_log_has_no_warnings():

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from conftest import RESULTS
+from nvlat_paths import RESULTS
 
 NAME = "tools-l1"
 

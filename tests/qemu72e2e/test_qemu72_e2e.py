@@ -10,7 +10,7 @@ import os
 
 import pytest
 
-from conftest import RESULTS, harness
+from nv2test import RESULTS, harness
 
 KERNELS = ("ours", "ref")
 # Our target for a quiet L2 boot (the 6.12 reference with Debian's stock
