@@ -19,10 +19,18 @@ record() { # check subject status detail
 	printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >>"$TSV.new"
 	[ "$3" = ok ] || failed=1
 }
-trap 'mv "$TSV.new" "$TSV"' EXIT
-
 SERIES_DIR=$TOP/kernel-patches/linux-6.1
 TREE=$BUILD/src/linux-6.1
+# However lint ends (failure, interrupt), the tree goes back to the tip of
+# the series, which kernel-ours and the tests expect.
+finish() {
+	mv "$TSV.new" "$TSV"
+	if [ -d "$TREE/.git" ] && git -C "$TREE" rev-parse -q --verify work >/dev/null; then
+		git -C "$TREE" checkout -q -f work 2>/dev/null || true
+	fi
+}
+trap finish EXIT
+
 OBJ=$BUILD/obj/linux-6.1
 FRAGS=("$TOP/ci/configs/l1-lean.config" "$TOP/ci/configs/kunit.config")
 
