@@ -64,5 +64,9 @@ demo: kernel-ours initramfs
 
 # Order matters on 2 cores: lint leaves the 6.1 tree at the tip, so
 # kernel-ours is then a no-op.
-CHECK_PREP += lint kunit kernel-ref initramfs boot-base boot-ref boot-ours
+CHECK_PREP += lint kunit kernel-ref initramfs boot-base boot-ref boot-ours fault-sweep
 PYTEST_DIRS += tests/harness tests/kernel
+
+## fault-sweep    fail each H_GUEST_* hcall in turn in the L0; the L1 must not oops
+fault-sweep: kernel-ours initramfs
+	L0_BIN=$(L0_BIN) ci/fault-sweep.sh ours
