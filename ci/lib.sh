@@ -43,3 +43,10 @@ git_base_tree() {
 		printf '%s\n' /.nestedv2-base /.nestedv2-series >>.git/info/exclude
 	)
 }
+
+# series_patches: the patch files listed in $SERIES_DIR/series, in order
+# (comments and blank lines dropped; nothing when there is no series yet).
+series_patches() {
+	[ -f "$SERIES_DIR/series" ] || return 0
+	sed -e 's/#.*//' -e 's/[[:space:]]*$//' -e '/^$/d' "$SERIES_DIR/series" | awk '{print $1}'
+}

@@ -33,11 +33,6 @@ PREFIX=$BUILD/inst/libvirt-9.0
 # The libvirt suites the series is tested with (whole suites).
 SUITES="qemuxml2argvtest qemuxml2xmltest domaincapstest qemucapabilitiestest virhostcputest virschematest"
 
-series_patches() {
-	[ -f "$SERIES_DIR/series" ] || return 0
-	sed -e 's/#.*//' -e 's/[[:space:]]*$//' -e '/^$/d' "$SERIES_DIR/series" | awk '{print $1}'
-}
-
 series_sum() {
 	(cd "$SERIES_DIR" && cat series $(series_patches)) | sha256sum | cut -d' ' -f1
 }

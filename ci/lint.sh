@@ -47,7 +47,7 @@ else
 	record apply quilt fail "$(tail -n 3 "$LOGS/quilt.log" | tr '\n\t' '  ')"
 fi
 
-mapfile -t patches < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$SERIES_DIR/series" | awk '{print $1}')
+mapfile -t patches < <(series_patches)
 mapfile -t commits < <(git -C "$TREE" rev-list --reverse refs/tags/base..HEAD)
 [ ${#patches[@]} = ${#commits[@]} ] || die "series has ${#patches[@]} patches, tree ${#commits[@]} commits"
 

@@ -74,11 +74,6 @@ fetch() {
 }
 
 # ---------------------------------------------------------------- src
-series_patches() {
-	[ -f "$SERIES_DIR/series" ] || return 0
-	sed -e 's/#.*//' -e 's/[[:space:]]*$//' -e '/^$/d' "$SERIES_DIR/series" | awk '{print $1}'
-}
-
 series_sum() {
 	# shellcheck disable=SC2046  # one word per patch file name
 	(cd "$SERIES_DIR" && cat series $(series_patches)) | sha256sum | cut -d' ' -f1

@@ -62,11 +62,6 @@ SYSROOT_PKGS=(
 	libfdt1 libfdt-dev
 )
 
-series_patches() {
-	[ -f "$SERIES_DIR/series" ] || return 0
-	sed -e 's/#.*//' -e 's/[[:space:]]*$//' -e '/^$/d' "$SERIES_DIR/series" | awk '{print $1}'
-}
-
 series_sum() {
 	(cd "$SERIES_DIR" && cat series $(series_patches)) 2>/dev/null | sha256sum | cut -d' ' -f1
 }

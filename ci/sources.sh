@@ -34,10 +34,6 @@ unpack() { # tarball sha256 dest
 	mv "$tmp" "$dest"
 }
 
-series_patches() {
-	sed -e 's/#.*//' -e 's/[[:space:]]*$//' -e '/^$/d' "$SERIES_DIR/series" | awk '{print $1}'
-}
-
 series_sum() {
 	(cd "$SERIES_DIR" && cat series $(series_patches)) | sha256sum | cut -d' ' -f1
 }

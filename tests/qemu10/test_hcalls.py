@@ -6,20 +6,8 @@ import struct
 import pytest
 
 from qemu10lib import *  # noqa: F403 (constants and helpers)
-import qemu10lib
 
 BUF = 0x1000000
-
-
-@pytest.fixture
-def l0():
-    q = qemu10lib.L0()
-    yield q
-    alive = q.alive()
-    err = q.stderr()
-    q.close()
-    assert alive, f"the L0 died: {err[-2000:]}"
-    assert "Assertion" not in err and "core dumped" not in err, err
 
 
 @pytest.fixture

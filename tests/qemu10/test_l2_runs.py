@@ -8,10 +8,8 @@ the L2 state are read back."""
 import struct
 import time
 
-import pytest
 
 from qemu10lib import *  # noqa: F403
-import qemu10lib
 
 VPA = 0x2000000        # the L1's own VPA (1 KiB)
 ROOT = 0x2010000       # L2 partition-scoped radix root, 64 KiB, all invalid
@@ -20,16 +18,6 @@ RUN_IN = 0x2030000
 RUN_OUT = 0x2031000
 L1_NIP = 0x100         # where the stopped vCPU resumes as the L1
 B_DOT = bytes.fromhex("48000000")
-
-
-@pytest.fixture
-def l0():
-    q = qemu10lib.L0()
-    yield q
-    alive = q.alive()
-    err = q.stderr()
-    q.close()
-    assert alive, f"the L0 died: {err[-2000:]}"
 
 
 def counters(l0):
