@@ -9,8 +9,6 @@ L2_SMP ?= 4
 L2_TIMEOUT ?= 300
 # Extra arguments for l2-suite ('+' for spaces), e.g. L2_ARGS=mmio+dec
 L2_ARGS ?=
-# Our 6.1 has KUnit built in: do not run it on these boots.
-L2_OURS_APPEND := kunit.filter_glob=-
 
 # A kernel is built only when missing: make check builds both earlier in
 # CHECK_PREP, and `make kernel-ref`/`kernel-ours` rebuild on purpose.
@@ -31,14 +29,13 @@ l2-suite-ref: initramfs $(call l2_kernel,ref)
 
 ## l2-suite-ours  L2 behaviour suite on our 6.1 + series -> build/results/l2-ours.tap
 l2-suite-ours: initramfs $(call l2_kernel,ours)
-	$(call l2_boot,l2-ours,ours,l2suite,$(L2_OURS_APPEND) $(if $(L2_ARGS),nv2.l2suite=$(L2_ARGS)))
+	$(call l2_boot,l2-ours,ours,l2suite,$(if $(L2_ARGS),nv2.l2suite=$(L2_ARGS)))
 
 # The long run: 1M round trips, 1000 VM lifecycles (minutes, not in check).
 L2_LONG_KERNEL ?= ref
 ## l2-suite-long  1M round trips + 1000 lifecycles (L2_LONG_KERNEL=ref|ours)
 l2-suite-long: initramfs $(call l2_kernel,$(L2_LONG_KERNEL))
 	$(call l2_boot,l2-long-$(L2_LONG_KERNEL),$(L2_LONG_KERNEL),l2suite,\
-		$(if $(filter ours,$(L2_LONG_KERNEL)),$(L2_OURS_APPEND)) \
 		nv2.l2suite=--trips=1000000+--cycles=1000+roundtrips+lifecycle+smp4+twovm)
 
 # Bench: both kernels in one run, then the table (ci/bench.py).  A kernel
@@ -47,7 +44,7 @@ l2-suite-long: initramfs $(call l2_kernel,$(L2_LONG_KERNEL))
 bench: initramfs $(call l2_kernel,ref)
 	-$(call l2_boot,bench-ref,ref,l2bench,)
 	-@if [ -e $(KERNELS)/ours/vmlinux ]; then \
-		$(call l2_boot,bench-ours,ours,l2bench,$(L2_OURS_APPEND)); \
+		$(call l2_boot,bench-ours,ours,l2bench,); \
 	else \
 		echo "bench: no $(KERNELS)/ours/vmlinux (make kernel-ours): its column is n/a"; \
 		rm -f $(RESULTS)/bench-ours.facts $(RESULTS)/bench-ours.tap; \

@@ -39,7 +39,7 @@ obs-check: l2-progs tools perf-payload $(if $(filter obs,$(OBS_KERNEL)),obs-kern
 	$(HARNESS) boot obs-check --qemu $(L0_BIN) --kernel $(KERNELS)/$(OBS_KERNEL)/vmlinux \
 		--initrd $(BUILD)/initramfs/obs.cpio.gz --run obs-check --smp $(OBS_SMP) \
 		--timeout $(OBS_TIMEOUT) \
-		--append "$(strip $(if $(filter ref,$(OBS_KERNEL)),,kunit.filter_glob=-) $(OBS_APPEND))"; \
+		--append "$(strip $(OBS_APPEND))"; \
 		rc=$$?; [ $$rc -le 1 ]
 
 PYTEST_DIRS += tests/obs
