@@ -2,9 +2,10 @@
 # nvlat-l1: a run item for the L1 initramfs (nv2.run=nvlat-l1, make tools-l1).
 #
 # Runs nvlat against a live L2 workload inside an L1 of the emulated
-# PowerVM: tests/l2's l2-bench keeps an L2 vCPU doing hcall round trips
-# while `nvlat -d SECS --json` reads kvm_hv:kvmppc_vcpu_stats; then a
-# capture is recorded and replayed in the L1, and --pmu is tried.
+# PowerVM: tests/l2's `l2-suite smp4` keeps the 4 vCPUs of one L2 VM doing
+# hcall round trips while `nvlat -d SECS --json` reads
+# kvm_hv:kvmppc_vcpu_stats; then a capture is recorded and replayed in the
+# L1, and --pmu is tried.
 #   nv2.nvlat=SECS   sampling time (default 4)
 # Prints NV2: TAP lines, FACTs and the JSON reports (as NV2: # lines) for
 # tests/tools/test_l1.py.
@@ -21,13 +22,20 @@ first() { # KEY FILE: the first "KEY":number in FILE
 }
 
 echo "NV2: FACT nvlat.version=$(nvlat --version)"
-if ! command -v l2-bench >/dev/null 2>&1; then
-	echo "NV2: not ok - nvlat: l2-bench (the L2 workload) is not in this initramfs"
+echo "NV2: FACT nvlat.sha256=$(sha256sum "$(command -v nvlat)" | cut -d" " -f1)"
+if ! command -v l2-suite >/dev/null 2>&1; then
+	echo "NV2: not ok - nvlat: l2-suite (the L2 workload) is not in this initramfs"
 	exit 1
 fi
-l2-bench --trips=100000000 plain >/tmp/l2-bench.out 2>&1 &
+l2-suite --smp-trips=1000000000 smp4 >/tmp/l2-suite.out 2>&1 &
 load=$!
-sleep 2
+# Until the 4 vCPUs exist (KVM's debugfs directories), at most 60 s
+i=0
+while [ "$i" -lt 60 ] && ! [ -d "$(echo /sys/kernel/debug/kvm/*/vcpu3)" ]; do
+	sleep 1
+	i=$((i + 1))
+done
+sleep 1
 
 nvlat -d "$secs" --json >/tmp/nvlat.json 2>/tmp/nvlat.err
 rc=$?
