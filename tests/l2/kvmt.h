@@ -27,6 +27,8 @@
 
 #define KVMT_MSR_SF		(1ULL << 63)
 #define KVMT_MSR_EE		(1ULL << 15)
+#define KVMT_MSR_VSX		(1ULL << 23)
+#define KVMT_MSR_FP		(1ULL << 13)
 #define KVMT_MSR_ME		(1ULL << 12)
 #define KVMT_MSR_RI		(1ULL << 1)
 #define KVMT_MSR_LE		(1ULL << 0)
@@ -249,6 +251,11 @@ uint64_t kvmt_hcount_get(const struct kvmt_hcount *hc, unsigned long opcode);
 #define KVMT_LD(rt, ds, ra)	(KVMT_OP(58) | KVMT_RT(rt) | KVMT_RA(ra) | (KVMT_D(ds) & ~3u))
 #define KVMT_LWA(rt, ds, ra)	(KVMT_OP(58) | KVMT_RT(rt) | KVMT_RA(ra) | (KVMT_D(ds) & ~3u) | 2u)
 #define KVMT_STD(rs, ds, ra)	(KVMT_OP(62) | KVMT_RT(rs) | KVMT_RA(ra) | (KVMT_D(ds) & ~3u))
+/* D-form FP: lfd / stfd frt,d(ra) */
+#define KVMT_LFD(frt, d, ra)	(KVMT_OP(50) | KVMT_RT(frt) | KVMT_RA(ra) | KVMT_D(d))
+#define KVMT_STFD(frs, d, ra)	(KVMT_OP(54) | KVMT_RT(frs) | KVMT_RA(ra) | KVMT_D(d))
+/* xxlor xt,xa,xb for VSRs 0-31 (XX3-form, XO 146) */
+#define KVMT_XXLOR(xt, xa, xb)	(KVMT_OP(60) | KVMT_RT(xt) | KVMT_RA(xa) | KVMT_RB(xb) | (146u << 3))
 /* mtspr spr,rs / mfspr rt,spr */
 #define KVMT_SPRF(spr)		((((uint32_t)(spr) & 31) << 16) | (((uint32_t)(spr) >> 5) << 11))
 #define KVMT_MTSPR(spr, rs)	(KVMT_OP(31) | KVMT_RT(rs) | KVMT_SPRF(spr) | (467u << 1))

@@ -373,6 +373,116 @@ static void case_mmio(struct l2case *c)
 	teardown(&vm, &vcpu);
 }
 
+/*
+ * ---- mmio-fp: FP loads and stores to MMIO ----------------------------------
+ *
+ * The emulator reads and writes the vector register file for these, which
+ * the nestedv2 state cache only fetches when the instruction needs it.
+ * VSR1 = A:X1, VSR2 = 0:X2, VSR3 = C:X3 (FPR n : other half of VSR n) set
+ * through ONE_REG.  The L2 copies VSR3 into VSR1 and VSR2 (xxlor), so
+ * what KVM last knew of them is stale, then does stfd f1 and lfd f2 to the
+ * unbacked GPA, then an hcall.  The store must carry C, and afterwards
+ * VSR1 = C:X3, FPR2 = B (what userspace supplied), VSR3 = C:X3.  (The
+ * other half of VSR2 is undefined after lfd f2 in the ISA; 6.12 gives
+ * back X2, the value before the xxlor.)
+ * KVM_REG_PPC_VSR copies the kernel's pair of doublewords as they are, and
+ * the kernel keeps the FPR in the second one on little-endian hosts
+ * (TS_FPROFFSET), as 6.12 does.
+ */
+#define FP_A	0x4009210fdaa22168ULL	/* bit patterns, not computed with */
+#define FP_B	0x3ff0123456789abcULL
+#define FP_C	0xc00d555555555555ULL
+#define FP_X(n)	(0x5a5a000000000000ULL | (n))
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define FPR_DW	1
+#else
+#define FPR_DW	0
+#endif
+
+static int vsr_get(struct kvmt_vcpu *vcpu, int n, uint64_t v[2])
+{
+	return kvmt_get_one_reg(vcpu, KVM_REG_PPC_VSR(n), v);
+}
+
+static void case_mmio_fp(struct l2case *c)
+{
+	const uint64_t fpr[4] = { 0, FP_A, 0, FP_C };
+	uint64_t init[4][2];
+	struct kvm_run *run;
+	struct kvmt_code code;
+	struct kvmt_vcpu vcpu;
+	struct kvmt_vm vm;
+	uint64_t v[2];
+	int i, rc, ok;
+
+	kvmt_code_init(&code);
+	kvmt_emit_li64(&code, 6, MMIO_GPA);
+	kvmt_emit(&code, KVMT_XXLOR(1, 3, 3));
+	kvmt_emit(&code, KVMT_XXLOR(2, 3, 3));
+	kvmt_emit(&code, KVMT_STFD(1, 0xa0, 6));
+	kvmt_emit(&code, KVMT_LFD(2, 0xb0, 6));
+	kvmt_emit_hcall(&code, KVMT_H_TEST);
+	kvmt_emit(&code, KVMT_B(0));
+	if (setup(c, &vm, &vcpu, 1 * MiB, &code))
+		return not_reached(c, "no VM");
+	for (i = 0; i < 4; i++) {
+		init[i][FPR_DW] = fpr[i];
+		init[i][!FPR_DW] = FP_X(i);
+	}
+	run = vcpu.run;
+	rc = kvmt_set_pc(&vcpu, CODE_GPA, KVMT_MSR_REAL_LE | KVMT_MSR_FP | KVMT_MSR_VSX);
+	for (i = 1; i < 4 && !rc; i++)
+		rc = kvmt_set_one_reg(&vcpu, KVM_REG_PPC_VSR(i), init[i]);
+	if (rc) {
+		kvmt_diag("mmio-fp: setting MSR[FP,VSX] and VSR1-3: %s", strerror(-rc));
+		goto out;
+	}
+
+	rc = kvmt_run(&vcpu);
+	if (rc != KVM_EXIT_MMIO || !run->mmio.is_write) {
+		kvmt_diag("stfd: expected an MMIO store exit, got %s",
+			  kvmt_vcpu_exit_str(&vcpu, rc));
+		goto out;
+	}
+	ok = run->mmio.phys_addr == MMIO_GPA + 0xa0 && run->mmio.len == 8 &&
+	     le_bytes(run->mmio.data, 8) == FP_C;
+	if (!ok)
+		kvmt_diag("stfd: addr %#llx len %u data %#llx, expected %#lx 8 %#llx",
+			  (unsigned long long)run->mmio.phys_addr, run->mmio.len,
+			  (unsigned long long)le_bytes(run->mmio.data, 8),
+			  MMIO_GPA + 0xa0, FP_C);
+	result(c, ok);
+
+	rc = kvmt_run(&vcpu);
+	if (rc != KVM_EXIT_MMIO || run->mmio.is_write || run->mmio.len != 8 ||
+	    run->mmio.phys_addr != MMIO_GPA + 0xb0) {
+		kvmt_diag("lfd: expected an 8-byte MMIO load exit at %#lx, got %s",
+			  MMIO_GPA + 0xb0, kvmt_vcpu_exit_str(&vcpu, rc));
+		goto out;
+	}
+	for (i = 0; i < 8; i++)
+		run->mmio.data[i] = (uint8_t)(FP_B >> (8 * i));
+	if (kvmt_run_hcall(&vcpu, "after the lfd"))
+		goto out;
+	ok = 1;
+	for (i = 1; i < 4; i++) {
+		uint64_t want = i == 2 ? FP_B : FP_C;
+
+		rc = vsr_get(&vcpu, i, v);
+		if (rc || v[FPR_DW] != want || (i != 2 && v[!FPR_DW] != FP_X(3))) {
+			kvmt_diag("VSR%d: %s FPR %#llx other %#llx, expected %#llx %#llx", i,
+				  rc ? strerror(-rc) : "", (unsigned long long)v[FPR_DW],
+				  (unsigned long long)v[!FPR_DW], (unsigned long long)want,
+				  (unsigned long long)FP_X(3));
+			ok = 0;
+		}
+	}
+	result(c, ok);
+out:
+	not_reached(c, "an access did not exit as expected");
+	teardown(&vm, &vcpu);
+}
+
 /* ---- pagefault: 64 MiB, every 64K page written by the L2 ------------------ */
 
 #define PF_MEM		(64 * MiB)
@@ -1402,6 +1512,10 @@ static struct l2case cases[] = {
 		"load 4 bytes",
 		"load 8 bytes",
 		"sign-extending loads (lha, lwa)",
+	} },
+	{ .name = "mmio-fp", .run = case_mmio_fp, .res = {
+		"stfd to an unbacked GPA exits to userspace with the FPR the L2 set",
+		"lfd from it: the value lands in the FPR; VSR1 and VSR3 are the L2's",
 	} },
 	{ .name = "pagefault", .run = case_pagefault, .res = {
 		"the L2 writes every 64K page of 64 MiB; the L1 sees each value",
