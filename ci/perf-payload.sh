@@ -1,138 +1,16 @@
 #!/usr/bin/env bash
 # Debian's perf for ppc64el as an L1 initramfs overlay (make perf-payload):
-#
-#   build/payload/perf/usr/bin/perf         Debian 12's linux-perf (6.1)
-#   build/payload/perf/lib64/ld64.so.2      and every shared library it needs,
-#   build/payload/perf/lib/powerpc64le-linux-gnu/...   found by following
-#                                           DT_NEEDED from the binary
-#
-# Used by `make obs-check` (ci/initramfs.sh obs build/payload/perf) for
-# `perf stat -e vpa_pmu/...` inside the L1.  Nothing is installed on the
-# host: the .debs are fetched with apt-get download (cached in
-# ~/.cache/nestedv2/debs) and unpacked with dpkg -x into
-# build/target/perf-root.  linux-perf is pinned (PERF_PPC64EL_VERSION in
-# ci/versions.sh); the libraries are bookworm's current ones, and the
-# versions used are written to build/payload/perf.manifest.
+# build/payload/perf/usr/bin/perf (Debian 12's linux-perf 6.1, pinned:
+# PERF_PPC64EL_VERSION in ci/versions.sh) and every shared library it
+# needs, with build/payload/perf.manifest.  Used by `make obs-check`
+# (ci/initramfs.sh obs build/payload/perf) for `perf stat -e vpa_pmu/...`
+# inside the L1.  How: ci/deb-payload.sh.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-# linux-perf's Depends and what those need in turn (checked below: a
-# library no package provides is an error, not a broken payload).
+# linux-perf's Depends and what those need in turn.
 LIBS=(libbabeltrace1 libbz2-1.0 libc6 libcap2 libcrypt1 libdw1
 	libelf1 libexpat1 libgcc-s1 libglib2.0-0 liblzma5
 	libnuma1 libopencsd1 libpcre2-8-0 libperl5.36 libpython3.11
 	libslang2 libstdc++6 libunwind8 libuuid1 libzstd1 zlib1g)
-ROOT=$BUILD/target/perf-root
-OUT=$BUILD/payload/perf
-DEBS=$CACHE/debs
-LIBDIRS=(lib/powerpc64le-linux-gnu usr/lib/powerpc64le-linux-gnu lib64)
-
-# The versions apt would download, in one apt-cache call: "package version"
-candidates() {
-	apt-cache show --no-all-versions "${LIBS[@]/%/:ppc64el}" 2>/dev/null |
-		awk '/^Package: /{p=$2} /^Version: /{print p, $2}'
-}
-
-# The .deb of each package, downloaded once.
-mkdir -p "$DEBS"
-specs=("linux-perf=$PERF_PPC64EL_VERSION")
-declare -A cand=()
-while read -r p v; do
-	cand[$p]=$v
-done < <(candidates)
-for p in "${LIBS[@]}"; do
-	[ -n "${cand[$p]:-}" ] || die "no ppc64el version of $p known to apt (is ppc64el added? run 'make deps')"
-	specs+=("$p=${cand[$p]}")
-done
-debs=()
-missing=()
-for s in "${specs[@]}"; do
-	p=${s%%=*} v=${s#*=}
-	deb=$DEBS/${p}_${v/:/%3a}_ppc64el.deb
-	[ -f "$deb" ] || missing+=("$p:ppc64el=$v")
-	debs+=("$deb")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-	say "downloading ${#missing[@]} ppc64el packages"
-	(cd "$DEBS" && apt-get download -q -o APT::Sandbox::User=root "${missing[@]}" >/dev/null) ||
-		die "apt-get download failed for: ${missing[*]}"
-fi
-
-# Unpack all into one tree (only when the set changed).
-want=$(printf '%s\n' "${debs[@]##*/}" | sha256sum | cut -c1-16)
-if [ "$(cat "$ROOT/.debs" 2>/dev/null)" != "$want" ]; then
-	rm -rf "$ROOT"
-	mkdir -p "$ROOT"
-	for d in "${debs[@]}"; do
-		dpkg -x "$d" "$ROOT"
-	done
-	echo "$want" >"$ROOT/.debs"
-fi
-[ -x "$ROOT/usr/bin/perf" ] || die "linux-perf $PERF_PPC64EL_VERSION has no usr/bin/perf"
-
-needed() { # ELF file: its DT_NEEDED sonames
-	readelf -dW "$1" | sed -n 's/.*(NEEDED).*\[\(.*\)\]$/\1/p'
-}
-find_lib() { # soname: its path relative to ROOT
-	local d
-	for d in "${LIBDIRS[@]}"; do
-		if [ -e "$ROOT/$d/$1" ]; then
-			echo "$d/$1"
-			return 0
-		fi
-	done
-	return 1
-}
-
-rm -rf "$OUT.new"
-mkdir -p "$OUT.new/usr/bin"
-cp "$ROOT/usr/bin/perf" "$OUT.new/usr/bin/perf"
-interp=$(readelf -lW "$ROOT/usr/bin/perf" | sed -n 's/.*interpreter: \(.*\)\]$/\1/p')
-[ -n "$interp" ] || die "usr/bin/perf has no ELF interpreter"
-declare -A done_libs=(["${interp##*/}"]=1)
-queue=("$ROOT/usr/bin/perf")
-resolve() { # path relative to ROOT: the file it names, symlinks followed inside ROOT
-	local rel=$1 t _
-	for _ in 1 2 3 4 5 6 7 8; do
-		[ -L "$ROOT/$rel" ] || break
-		t=$(readlink "$ROOT/$rel")
-		case $t in
-		/*) rel=${t#/} ;;
-		*) rel=$(dirname "$rel")/$t ;;
-		esac
-	done
-	[ -f "$ROOT/$rel" ] && [ ! -L "$ROOT/$rel" ] || return 1
-	realpath -m "$ROOT/$rel"
-}
-copy_lib() { # path relative to ROOT (may be a symlink): copy the file it names
-	local rel=$1 real
-	real=$(resolve "$rel") || die "$rel: dangling or looping symlink in the unpacked packages"
-	mkdir -p "$(dirname "$OUT.new/$rel")"
-	cp "$real" "$OUT.new/$rel"
-	echo "/$rel" >>"$OUT.new.libs"
-	queue+=("$real")
-}
-: >"$OUT.new.libs"
-copy_lib "${interp#/}"
-while [ ${#queue[@]} -gt 0 ]; do
-	f=${queue[0]}
-	queue=("${queue[@]:1}")
-	for so in $(needed "$f"); do
-		[ -z "${done_libs[$so]:-}" ] || continue
-		done_libs[$so]=1
-		rel=$(find_lib "$so") || die "$so (needed by ${f#"$ROOT"/}) is in none of the packages: add its package to LIBS in $0"
-		copy_lib "$rel"
-	done
-done
-
-rm -rf "$OUT" "$OUT.manifest"
-mv "$OUT.new" "$OUT"
-{
-	echo "# build/payload/perf: $(du -sh "$OUT" | cut -f1)"
-	printf '%s\n' "${specs[@]}"
-	echo "# files"
-	echo /usr/bin/perf
-	sort -u "$OUT.new.libs"
-} >"$OUT.manifest"
-rm -f "$OUT.new.libs"
-say "perf $PERF_PPC64EL_VERSION + $(($(grep -c '^/' "$OUT.manifest") - 1)) libraries: $(du -sh "$OUT" | cut -f1) in $OUT"
+exec "$TOP/ci/deb-payload.sh" perf usr/bin/perf "linux-perf=$PERF_PPC64EL_VERSION" "${LIBS[@]}"
