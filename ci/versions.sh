@@ -48,3 +48,6 @@ CROSS_COMPILE=powerpc64le-linux-gnu-
 # ppc64el perf (Debian 12's linux-perf) for the obs-check initramfs overlay
 # (ci/perf-payload.sh; its libraries are bookworm's current ones).
 PERF_PPC64EL_VERSION=6.1.176-1
+# ppc64el bpftrace (Debian 12's 0.17) for the bpftrace-l1 initramfs overlay
+# (ci/bpftrace-payload.sh; its libraries are bookworm's current ones).
+BPFTRACE_PPC64EL_VERSION=0.17.0-1
