@@ -66,10 +66,6 @@ series_sum() {
 	(cd "$SERIES_DIR" && cat series $(series_patches)) 2>/dev/null | sha256sum | cut -d' ' -f1
 }
 
-stamp_ok() { # file expected
-	[ -f "$1" ] && [ "$(cat "$1")" = "$2" ]
-}
-
 # --- source ----------------------------------------------------------------
 
 fetch_source() {
@@ -218,63 +214,8 @@ do_quilt() {
 
 # --- sysroot -----------------------------------------------------------------
 
-# "package version" lines: apt's ppc64el candidates, in one apt-cache call.
-candidates() {
-	local p args=()
-	for p in "$@"; do args+=("$p:ppc64el"); done
-	apt-cache policy "${args[@]}" 2>/dev/null | awk '
-		/^[^ ].*:ppc64el:$/ { sub(/:ppc64el:$/, ""); pkg = $0 }
-		/^  Candidate:/ { print pkg, $2 }'
-}
-
-deb_path() { # package version
-	echo "$CACHE/debs/${1}_${2/:/%3a}_ppc64el.deb"
-}
-
-# dpkg -x leaves absolute symlinks (libz.so -> /lib/...); inside a sysroot
-# they must point into the sysroot, so make them relative.
-relativize_links() { # root
-	local root=$1 l t dir
-	while IFS= read -r -d '' l; do
-		t=$(readlink "$l")
-		case $t in /*) ;; *) continue ;; esac
-		dir=$(dirname "${l#"$root"}")
-		# -s: resolve lexically; the host's own links (merged /usr) must
-		# not leak into the sysroot's layout.
-		ln -sfn "$(realpath -m -s --relative-to="$dir" "$t")" "$l"
-	done < <(find "$root" -type l -print0)
-}
-
 do_sysroot() {
-	local list want p v missing=()
-	list=$(candidates "${SYSROOT_PKGS[@]}")
-	# The layout version changes when the way the sysroot is made changes.
-	want=$(printf 'layout 2\n%s\n' "$list" | sha256sum | cut -d' ' -f1)
-	if stamp_ok "$SYSROOT/.nestedv2-stamp" "$want"; then
-		return 0
-	fi
-	[ "$(echo "$list" | grep -vc ' (none)$')" -eq ${#SYSROOT_PKGS[@]} ] ||
-		die "no ppc64el candidate for some of ${SYSROOT_PKGS[*]} (run 'make deps': ppc64el architecture and fresh lists)"
-	while read -r p v; do
-		[ -f "$(deb_path "$p" "$v")" ] || missing+=("$p:ppc64el=$v")
-	done <<<"$list"
-	if [ ${#missing[@]} -gt 0 ]; then
-		say "downloading ${#missing[@]} ppc64el packages"
-		(cd "$CACHE/debs" && apt-get download -q -o APT::Sandbox::User=root \
-			"${missing[@]}" >"$LOGDIR/apt-download.log" 2>&1) ||
-			die "apt-get download failed, see $LOGDIR/apt-download.log"
-	fi
-	say "building $SYSROOT from ${#SYSROOT_PKGS[@]} ppc64el packages"
-	rm -rf "$SYSROOT" "$SYSROOT.tmp"
-	mkdir -p "$SYSROOT.tmp"
-	while read -r p v; do
-		dpkg -x "$(deb_path "$p" "$v")" "$SYSROOT.tmp"
-	done <<<"$list"
-	relativize_links "$SYSROOT.tmp"
-	printf '%s\n' "$list" >"$SYSROOT.tmp/.packages"
-	{ echo "sysroot packages (ppc64el, apt candidates):"; printf '%s\n' "$list"; } >"$LOGDIR/sysroot.log"
-	echo "$want" >"$SYSROOT.tmp/.nestedv2-stamp"
-	mv "$SYSROOT.tmp" "$SYSROOT"
+	build_sysroot "$SYSROOT" "$LOGDIR" "${SYSROOT_PKGS[@]}"
 }
 
 # --- build -------------------------------------------------------------------
