@@ -1,0 +1,159 @@
+"""perf kvm stat from our patched 6.1 tree, run in an L1: `make perf-kvm-l1`.
+
+make perf-kvm-l1 (ci/mk/perfkvm.mk, a manual target, not in make check)
+cross-builds perf from build/src/linux-6.1 (ci/perf-build.sh), boots our
+6.1 L1 under our QEMU 10.0 L0 and, in ci/initramfs/run/perf-kvm-l1, records
+`perf kvm stat record -a` while L2s run (l2-suite smp4 in the background;
+l2-suite mmio dec ext illegal pagefault; a Linux L2 under QEMU 7.2), then
+reports exits and hcalls with our perf and with Debian's stock perf from
+the same file.  The reference is `perf script` of that file: what the
+kernel's own trace formats call each trap and hcall (pk-traps, pk-reqs;
+a hex code where the kernel has no name).  These tests skip until it has
+run; test_perf_names.py checks the same tables statically.
+"""
+import os
+import re
+
+import pytest
+
+import harness
+from nv2test import RESULTS
+# tables: the patched tree's perf tables {"exit"|"hcall": [(code, name)]}
+from test_perf_names import NEW_EXITS, tables  # noqa: F401 (a fixture)
+
+NAME = "perf-kvm-l1"
+BASE = os.path.join(RESULTS, NAME)
+# "      HV_DECREMENTER     366017    80.01%    61.20%  ..." (perf kvm stat report)
+ROW = re.compile(r"^\s*(\w+)\s+(\d+)\s+([\d.]+)%")
+# "  366017 HV_DECREMENTER" / "       4 0xea0" (uniq -c of the perf script names)
+REF = re.compile(r"^\s*(\d+) (\S+)$")
+# KVMT_H_TEST (tests/l2/kvmt.h): the L2 programs' own hcall, in no table
+H_TEST = 0xf100
+
+
+class Run:
+    def __init__(self):
+        self.tap = harness.read_tap(BASE + ".tap")
+        self.facts = harness.read_facts(BASE + ".facts")
+        with open(BASE + ".console", errors="replace") as f:
+            self.console = f.read()
+
+    def data(self, tag):
+        """Payloads of the 'NV2: # TAG: ...' lines, in order."""
+        pre = f"# {tag}: "
+        return [l[len(pre):] for l in harness.nv2_lines(self.console) if l.startswith(pre)]
+
+    def rows(self, tag):
+        """perf kvm stat report rows of TAG: [(name, samples)]."""
+        return [(m.group(1), int(m.group(2))) for m in map(ROW.match, self.data(tag)) if m]
+
+    def ref(self, tag):
+        """{name or code: count} from pk-traps / pk-reqs."""
+        out = {}
+        for line in self.data(tag):
+            m = REF.match(line)
+            assert m, f"{tag}: unexpected line {line!r}"
+            out[m.group(2)] = int(m.group(1))
+        return out
+
+
+@pytest.fixture(scope="module")
+def run():
+    if not os.path.exists(BASE + ".tap"):
+        pytest.skip("make perf-kvm-l1 has not been run (a manual target)")
+    return Run()
+
+
+def split(ref, names):
+    """Reference labels -> (named: {name: count}, unnamed: {code: count}),
+    a hex label turned into its name when NAMES {code: name} has one."""
+    named, unnamed = {}, {}
+    for label, count in ref.items():
+        if not label.startswith("0x"):
+            named[label] = named.get(label, 0) + count
+        elif int(label, 16) in names:
+            n = names[int(label, 16)]
+            named[n] = named.get(n, 0) + count
+        else:
+            unnamed[int(label, 16)] = count
+    return named, unnamed
+
+
+def test_every_result_ok(run):
+    assert run.tap, "no TAP results"
+    bad = [f"{r.name}: {r.diag}" for r in run.tap if not r.ok or r.skip]
+    assert not bad, "\n".join(bad)
+
+
+def test_console_clean(run):
+    assert not harness.console_problems(run.console)
+    assert "NV2: END" in run.console
+
+
+def test_our_perf_is_from_the_patched_tree(run):
+    # "perf version 6.1.192.g9d3a0a39c92f": the tree's kernel version + commit
+    assert re.match(r"perf version 6\.1\.\d+\.g[0-9a-f]+$", run.facts["pk.perf_version"])
+
+
+def test_exits_by_name(run, tables):
+    """Every exit recorded is a row with perf's name for it (0101's among
+    them); UNKNOWN only for codes that perf's table does not have."""
+    names = dict(tables["exit"])
+    named, unnamed = split(run.ref("pk-traps"), names)
+    rows = dict(run.rows("pk-exits"))
+    assert len(named) >= 3, f"too few kinds of exit recorded: {run.ref('pk-traps')}"
+    missing = sorted(set(named) - set(rows))
+    assert not missing, f"exits recorded but not in the report: {missing}\n{rows}"
+    unknown = [n for n, _ in run.rows("pk-exits") if n == "UNKNOWN"]
+    assert len(unknown) == len(unnamed), f"UNKNOWN rows {len(unknown)}, codes no table names: " \
+        f"{[hex(c) for c in unnamed]}"
+    # Counts: a report row pairs an exit with the next entry of the vCPU;
+    # one per vCPU may be left open when the recording stops.
+    for n, c in named.items():
+        assert c - 8 <= rows[n] <= c, f"{n}: {rows[n]} in the report, {c} recorded"
+
+
+def test_new_exit_names_in_report(run, tables):
+    """Exits that only 0101 names (the kernel's trace format prints a hex
+    code for them) are reported by name by ours, UNKNOWN by Debian's."""
+    names = dict(tables["exit"])
+    seen = {int(l, 16) for l in run.ref("pk-traps") if l.startswith("0x")} & set(NEW_EXITS)
+    if not seen:
+        pytest.skip("no exit of the eight 0101 names was recorded this run")
+    ours = dict(run.rows("pk-exits"))
+    stock = dict(run.rows("pk-stock-exits"))
+    assert stock, "no report of Debian's perf"
+    for c in seen:
+        assert names[c] in ours, f"{names[c]} ({c:#x}) not in our report"
+        assert names[c] not in stock, f"Debian's perf already names {c:#x}"
+    assert stock.get("UNKNOWN"), "Debian's perf reports no UNKNOWN exit"
+
+
+def test_hcalls_by_name(run, tables):
+    """Every hcall recorded that perf's table (0102: all of asm/hvcall.h)
+    names is a row with that name; UNKNOWN only for codes in no table: the
+    L2 programs' H_TEST, QEMU's private KVMPPC_H_* (0xf005: VOF client)."""
+    names = dict(tables["hcall"])
+    named, unnamed = split(run.ref("pk-reqs"), names)
+    rows = dict(run.rows("pk-hcalls"))
+    assert named, "no named hcall recorded"
+    missing = sorted(set(named) - set(rows))
+    assert not missing, f"hcalls recorded but not in the report: {missing}\n{rows}"
+    unknown = [n for n, _ in run.rows("pk-hcalls") if n == "UNKNOWN"]
+    assert len(unknown) == len(unnamed), f"UNKNOWN rows {len(unknown)}, codes no table names: " \
+        f"{[hex(c) for c in unnamed]}"
+    assert H_TEST in unnamed, "the L2 programs' own hcall (0xf100) was not recorded"
+    for n, c in named.items():
+        assert c - 8 <= rows[n] <= c, f"{n}: {rows[n]} in the report, {c} recorded"
+
+
+def test_stock_perf_says_unknown_where_ours_names(run):
+    """Debian's perf on the same file: the same rows, more of them UNKNOWN
+    (0102 names H_GUEST_*, XIVE H_INT_*, H_REGISTER_PROC_TBL, ...)."""
+    if not run.data("pk-stock-hcalls"):
+        pytest.skip("no Debian perf in the initramfs")
+    ours = [n for n, _ in run.rows("pk-hcalls")]
+    stock = [n for n, _ in run.rows("pk-stock-hcalls")]
+    assert len(ours) == len(stock), f"ours {len(ours)} rows, Debian's {len(stock)}"
+    assert stock.count("UNKNOWN") > ours.count("UNKNOWN"), (ours, stock)
+    assert set(ours) - set(stock), "our perf names no hcall that Debian's does not"
