@@ -18,8 +18,8 @@ import pytest
 
 import harness
 from nv2test import RESULTS
-# tables: the patched tree's perf tables {"exit"|"hcall": [(code, name)]}
-from test_perf_names import NEW_EXITS, tables  # noqa: F401 (a fixture)
+import test_perf_names
+from test_perf_names import NEW_EXITS
 
 NAME = "perf-kvm-l1"
 BASE = os.path.join(RESULTS, NAME)
@@ -27,6 +27,9 @@ BASE = os.path.join(RESULTS, NAME)
 ROW = re.compile(r"^\s*(\w+)\s+(\d+)\s+([\d.]+)%")
 # "  366017 HV_DECREMENTER" / "       4 0xea0" (uniq -c of the perf script names)
 REF = re.compile(r"^\s*(\d+) (\S+)$")
+# The fixture of test_perf_names.py: the patched tree's perf tables,
+# {"exit"|"hcall": [(code, name)]}, as perf compiles them.
+tables = test_perf_names.tables
 # KVMT_H_TEST (tests/l2/kvmt.h): the L2 programs' own hcall, in no table
 H_TEST = 0xf100
 
