@@ -8,6 +8,7 @@ each recorded result into a test, so one summary covers everything.  A
 missing result file becomes one failing test that says which make target
 should have produced it.
 """
+import json
 import os
 import sys
 
@@ -49,3 +50,58 @@ def facts(name):
     if not os.path.exists(path):
         pytest.fail(f"{path} was not produced")
     return harness.read_facts(path)
+
+
+class Boot:
+    """What one harness boot left in RESULTS: NAME.tap, .facts, .console
+    and, when there, .cmd (the L0 command line)."""
+
+    def __init__(self, name):
+        base = os.path.join(RESULTS, name)
+        self.name = name
+        self.tap = harness.read_tap(base + ".tap")
+        self.facts = harness.read_facts(base + ".facts")
+        with open(base + ".console", errors="replace") as f:
+            self.console = f.read()
+        self.cmd = ""
+        if os.path.exists(base + ".cmd"):
+            with open(base + ".cmd") as f:
+                self.cmd = f.read()
+
+    def data(self, tag):
+        """Payloads of the 'NV2: # TAG: ...' lines, in order."""
+        pre = f"# {tag}: "
+        return [l[len(pre):] for l in harness.nv2_lines(self.console) if l.startswith(pre)]
+
+    def json(self, tag):
+        """The last 'NV2: # TAG: ...' line, parsed as JSON."""
+        lines = self.data(tag)
+        assert lines, f"no '{tag}' output in the console"
+        return json.loads(lines[-1])
+
+    def bad_results(self, skips_ok=False):
+        """'name: diag' of each result that is not ok (or skipped, unless skips_ok)."""
+        return [f"{r.name}: {r.diag}" for r in self.tap
+                if not r.ok or (r.skip and not skips_ok)]
+
+    def check_clean(self, skips_ok=False):
+        """Every result ok, the run item got to its end, the console clean."""
+        assert self.tap, f"{self.name}: no TAP results"
+        bad = self.bad_results(skips_ok)
+        assert not bad, "\n".join(bad)
+        assert "NV2: END" in self.console, f"{self.name}: the run item did not finish"
+        problems = harness.console_problems(self.console)
+        assert not problems, problems
+
+
+def boot(name, target):
+    """The Boot of `make TARGET` (results NAME.*), for a module fixture.
+
+    Skips when the target has not run; fails when it started (it leaves
+    NAME.started) but left no results, so a broken run is not a skip."""
+    base = os.path.join(RESULTS, name)
+    if not os.path.exists(base + ".tap"):
+        if os.path.exists(base + ".started"):
+            pytest.fail(f"make {target} started but left no {name}.tap: see the make output")
+        pytest.skip(f"make {target} has not been run")
+    return Boot(name)

@@ -7,7 +7,6 @@ tracepoint off and on.  make check runs it; outside make check these
 tests skip until it has been run.
 """
 import hashlib
-import json
 import os
 import re
 import statistics
@@ -18,6 +17,7 @@ import pytest
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(TOP, "ci"))
 import harness  # noqa: E402
+import nv2test  # noqa: E402
 
 BUILD = os.environ.get("BUILD", os.path.join(TOP, "build"))
 RESULTS = os.environ.get("RESULTS", os.path.join(BUILD, "results"))
@@ -27,32 +27,9 @@ COMPONENTS = ("l1_to_l2", "l2_to_l1", "l2_runtime")
 PMU_EVENTS = ("l1_to_l2_lat", "l2_to_l1_lat", "l2_runtime_agg")
 
 
-class Boot:
-    def __init__(self, name):
-        base = os.path.join(RESULTS, name)
-        self.tap = harness.read_tap(base + ".tap")
-        self.facts = harness.read_facts(base + ".facts")
-        self.console = open(base + ".console", errors="replace").read()
-        self.cmd = open(base + ".cmd").read() if os.path.exists(base + ".cmd") else ""
-
-    def data(self, tag):
-        """Payloads of the 'NV2: # TAG: ...' lines, in order."""
-        pre = f"# {tag}: "
-        return [l[len(pre):] for l in harness.nv2_lines(self.console) if l.startswith(pre)]
-
-    def json(self, tag):
-        lines = self.data(tag)
-        assert lines, f"no '{tag}' output in the console"
-        return json.loads(lines[-1])
-
-
 @pytest.fixture(scope="module")
 def boot():
-    if not os.path.exists(os.path.join(RESULTS, NAME + ".tap")):
-        if os.path.exists(os.path.join(RESULTS, NAME + ".started")):
-            pytest.fail(f"make obs-check started but left no {NAME}.tap: see the make output")
-        pytest.skip("make obs-check has not been run")
-    return Boot(NAME)
+    return nv2test.boot(NAME, "obs-check")
 
 
 def l2_counters(boot, tag):
@@ -64,9 +41,10 @@ def l2_counters(boot, tag):
     return out
 
 
-def test_every_result_ok(boot):
-    bad = [f"{r.name}: {r.diag}" for r in boot.tap if not r.ok]
-    assert not bad, "\n".join(bad)
+def test_run_is_clean(boot):
+    """Every result ok (perf parts may skip without the perf overlay), the
+    run item finished, the console clean."""
+    boot.check_clean(skips_ok=True)
 
 
 def test_the_l0_keeps_the_counters(boot):

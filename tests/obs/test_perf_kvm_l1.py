@@ -11,18 +11,15 @@ kernel's own trace formats call each trap and hcall (pk-traps, pk-reqs;
 a hex code where the kernel has no name).  These tests skip until it has
 run; test_perf_names.py checks the same tables statically.
 """
-import os
 import re
 
 import pytest
 
-import harness
-from nv2test import RESULTS
+import nv2test
 import test_perf_names
 from test_perf_names import NEW_EXITS
 
 NAME = "perf-kvm-l1"
-BASE = os.path.join(RESULTS, NAME)
 # "      HV_DECREMENTER     366017    80.01%    61.20%  ..." (perf kvm stat report)
 ROW = re.compile(r"^\s*(\w+)\s+(\d+)\s+([\d.]+)%")
 # "  366017 HV_DECREMENTER" / "       4 0xea0" (uniq -c of the perf script names)
@@ -34,17 +31,8 @@ tables = test_perf_names.tables
 H_TEST = 0xf100
 
 
-class Run:
-    def __init__(self):
-        self.tap = harness.read_tap(BASE + ".tap")
-        self.facts = harness.read_facts(BASE + ".facts")
-        with open(BASE + ".console", errors="replace") as f:
-            self.console = f.read()
-
-    def data(self, tag):
-        """Payloads of the 'NV2: # TAG: ...' lines, in order."""
-        pre = f"# {tag}: "
-        return [l[len(pre):] for l in harness.nv2_lines(self.console) if l.startswith(pre)]
+class Run(nv2test.Boot):
+    """The results of make perf-kvm-l1, with its report parsers."""
 
     def rows(self, tag):
         """perf kvm stat report rows of TAG: [(name, samples)]."""
@@ -62,9 +50,8 @@ class Run:
 
 @pytest.fixture(scope="module")
 def run():
-    if not os.path.exists(BASE + ".tap"):
-        pytest.skip("make perf-kvm-l1 has not been run (a manual target)")
-    return Run()
+    nv2test.boot(NAME, "perf-kvm-l1")
+    return Run(NAME)
 
 
 def split(ref, names):
@@ -82,15 +69,9 @@ def split(ref, names):
     return named, unnamed
 
 
-def test_every_result_ok(run):
-    assert run.tap, "no TAP results"
-    bad = [f"{r.name}: {r.diag}" for r in run.tap if not r.ok or r.skip]
-    assert not bad, "\n".join(bad)
-
-
-def test_console_clean(run):
-    assert not harness.console_problems(run.console)
-    assert "NV2: END" in run.console
+def test_run_is_clean(run):
+    """Every result ok, the run item finished, the console clean."""
+    run.check_clean()
 
 
 def test_our_perf_is_from_the_patched_tree(run):

@@ -9,16 +9,13 @@ test_bpftrace.py only compiles the scripts; this checks what they print
 when kvm_hv:kvmppc_vcpu_stats really fires.
 """
 import collections
-import os
 import re
 
 import pytest
 
-import harness
-from nv2test import RESULTS
+import nv2test
 
 NAME = "bpftrace-l1"
-BASE = os.path.join(RESULTS, NAME)
 VCPUS = {0, 1, 2, 3}
 HIST_MAPS = ("l1_to_l2_ns", "l2_to_l1_ns", "l2_runtime_ns")
 STATS_MAPS = ("l1_to_l2", "l2_to_l1", "l2_runtime")
@@ -33,24 +30,9 @@ MAX = re.compile(r"^@(\w+)_max\[(\d+), (.*), (\d+)\]: (\d+)$")
 TOTAL = re.compile(r"^@(switch_ns_total|all_ns_total): (\d+)$")
 
 
-class Run:
-    def __init__(self):
-        self.tap = harness.read_tap(BASE + ".tap")
-        self.facts = harness.read_facts(BASE + ".facts")
-        with open(BASE + ".console", errors="replace") as f:
-            self.console = f.read()
-
-    def data(self, tag):
-        """Payloads of the 'NV2: # TAG: ...' lines, in order."""
-        pre = f"# {tag}: "
-        return [l[len(pre):] for l in harness.nv2_lines(self.console) if l.startswith(pre)]
-
-
 @pytest.fixture(scope="module")
 def run():
-    if not os.path.exists(BASE + ".tap"):
-        pytest.skip("make bpftrace-l1 has not been run (a manual target)")
-    return Run()
+    return nv2test.boot(NAME, "bpftrace-l1")
 
 
 def by_pid(pairs):
@@ -68,15 +50,9 @@ def one_vm(pairs, what):
     return pids[0]
 
 
-def test_every_result_ok(run):
-    assert run.tap, "no TAP results"
-    bad = [f"{r.name}: {r.diag}" for r in run.tap if not r.ok or r.skip]
-    assert not bad, "\n".join(bad)
-
-
-def test_console_clean(run):
-    assert not harness.console_problems(run.console)
-    assert "NV2: END" in run.console
+def test_run_is_clean(run):
+    """Every result ok, the run item finished, the console clean."""
+    run.check_clean()
 
 
 def test_bpftrace_said_no_error(run):
