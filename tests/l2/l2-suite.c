@@ -816,7 +816,13 @@ struct worker {
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
-	double t0 = now_us();
+	double t0;
+	char name[16];
+
+	/* Named like QEMU's vCPU threads, as nvlat and perf show them */
+	snprintf(name, sizeof(name), "CPU %d/KVM", w->vcpu.id);
+	pthread_setname_np(pthread_self(), name);
+	t0 = now_us();
 
 	for (w->done = 0; w->done < w->trips; w->done++) {
 		const __u64 *a = w->vcpu.run->papr_hcall.args;

@@ -104,6 +104,8 @@ def test_nvlat_reports_every_vcpu(boot):
     vcpus = sorted(v["vcpu"] for v in r["vcpus"] if v["pid"] == vm["pid"])
     assert vm["vcpus"] == 4 and vcpus == [0, 1, 2, 3]
     for v in r["vcpus"]:
+        # vCPU threads named like QEMU's (l2-suite does): nvlat reads them
+        assert v["thread"] == f"CPU {v['vcpu']}/KVM", v
         for comp in COMPONENTS:
             s = v[comp]
             assert s["count"] == v["events"] > 0, (v["vcpu"], comp)
