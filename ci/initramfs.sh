@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Build the L1 initramfs: busybox (ppc64el, from Debian), /init, run items,
+# Build the L1 initramfs: busybox (ppc64el, from Debian), /init, run items
+# (/nv2/run) and their shared helpers (/nv2/lib.sh),
 # the project's static ppc64el programs, and optional overlays.
 #
 #   ci/initramfs.sh NAME [OVERLAY_DIR...]  -> build/initramfs/NAME.cpio.gz
@@ -19,6 +20,7 @@ mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,run,nv2/run,etc}
 cp "$BUILD/target/busybox-static/bin/busybox" "$stage/bin/busybox"
 cp "$TOP/ci/initramfs/init" "$stage/init"
 cp "$TOP"/ci/initramfs/run/* "$stage/nv2/run/"
+cp "$TOP/ci/initramfs/lib.sh" "$stage/nv2/lib.sh"
 for d in "$BUILD/l2/ppc64el" "$BUILD/tools/ppc64el"; do
 	[ -d "$d" ] || continue
 	find "$d" -maxdepth 1 -type f -perm -u+x -exec cp {} "$stage/usr/bin/" \;

@@ -27,14 +27,10 @@ if ! command -v l2-suite >/dev/null 2>&1; then
 	echo "NV2: not ok - nvlat: l2-suite (the L2 workload) is not in this initramfs"
 	exit 1
 fi
-l2-suite --smp-trips=1000000000 smp4 >/tmp/l2-suite.out 2>&1 &
-load=$!
-# Until the 4 vCPUs exist (KVM's debugfs directories), at most 60 s
-i=0
-while [ "$i" -lt 60 ] && ! [ -d "$(echo /sys/kernel/debug/kvm/*/vcpu3)" ]; do
-	sleep 1
-	i=$((i + 1))
-done
+# The L2 load and its wait: /nv2/lib.sh of the harness initramfs
+# shellcheck source=../../ci/initramfs/lib.sh
+. /nv2/lib.sh
+l2_load /tmp/l2-suite.out || true
 sleep 1
 
 nvlat -d "$secs" --json >/tmp/nvlat.json 2>/tmp/nvlat.err
