@@ -40,8 +40,8 @@ rrc=$?
 kill "$load" 2>/dev/null
 wait "$load" 2>/dev/null
 
-sed 's/^/NV2: # nvlat: /' /tmp/nvlat.err
-sed 's/^/NV2: # nvlat-json: /' /tmp/nvlat.json
+tagged nvlat /tmp/nvlat.err
+tagged nvlat-json /tmp/nvlat.json
 events=$(first events /tmp/nvlat.json)
 echo "NV2: FACT nvlat.rc=$rc"
 echo "NV2: FACT nvlat.events=${events:-0}"
@@ -53,7 +53,7 @@ fi
 
 nvlat -r /tmp/nvlat.nvl --json >/tmp/replay.json 2>/tmp/replay.err
 prc=$?
-sed 's/^/NV2: # nvlat-replay-json: /' /tmp/replay.json
+tagged nvlat-replay-json /tmp/replay.json
 revents=$(first events /tmp/replay.json)
 if [ "$rrc" = 0 ] && [ "$prc" = 0 ] && [ "${revents:-0}" -gt 0 ]; then
 	echo "NV2: ok - nvlat: record and replay in the L1 ($revents events)"
@@ -64,7 +64,7 @@ fi
 nvlat --pmu -d 1 --json >/tmp/pmu.json 2>/tmp/pmu.err
 pmurc=$?
 echo "NV2: FACT nvlat.pmu_rc=$pmurc"
-sed 's/^/NV2: # nvlat-pmu: /' /tmp/pmu.err /tmp/pmu.json
+tagged nvlat-pmu /tmp/pmu.err /tmp/pmu.json
 case $pmurc in
 0) echo "NV2: ok - nvlat --pmu: vpa_pmu counted" ;;
 4) echo "NV2: ok - nvlat --pmu: no vpa_pmu in this kernel # SKIP $(head -n 1 /tmp/pmu.err)" ;;
