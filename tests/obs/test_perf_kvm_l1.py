@@ -79,6 +79,19 @@ def test_our_perf_is_from_the_patched_tree(run):
     assert re.match(r"perf version 6\.1\.\d+\.g[0-9a-f]+$", run.facts["pk.perf_version"])
 
 
+def check_counts(recorded, rows):
+    """Report rows against what perf script counted in the same file.
+
+    perf kvm stat only counts an event it can pair with its counterpart
+    of the same vCPU (exit -> next entry, hcall enter -> exit): one per
+    vCPU may be open when the recording stops, and on a loaded host it
+    skipped more (1,732 of 421,025 HV_DECREMENTER exits, 0.4 %, with a
+    CI run sharing the 2 cores).  Never more than recorded; at most 1 %
+    (plus the open ones) fewer."""
+    for n, c in recorded.items():
+        assert c * 0.99 - 8 <= rows[n] <= c, f"{n}: {rows[n]} in the report, {c} recorded"
+
+
 def test_exits_by_name(run, tables):
     """Every exit recorded is a row with perf's name for it (0101's among
     them); UNKNOWN only for codes that perf's table does not have."""
@@ -91,10 +104,7 @@ def test_exits_by_name(run, tables):
     unknown = [n for n, _ in run.rows("pk-exits") if n == "UNKNOWN"]
     assert len(unknown) == len(unnamed), f"UNKNOWN rows {len(unknown)}, codes no table names: " \
         f"{[hex(c) for c in unnamed]}"
-    # Counts: a report row pairs an exit with the next entry of the vCPU;
-    # one per vCPU may be left open when the recording stops.
-    for n, c in named.items():
-        assert c - 8 <= rows[n] <= c, f"{n}: {rows[n]} in the report, {c} recorded"
+    check_counts(named, rows)
 
 
 def test_new_exit_names_in_report(run, tables):
@@ -127,8 +137,7 @@ def test_hcalls_by_name(run, tables):
     assert len(unknown) == len(unnamed), f"UNKNOWN rows {len(unknown)}, codes no table names: " \
         f"{[hex(c) for c in unnamed]}"
     assert H_TEST in unnamed, "the L2 programs' own hcall (0xf100) was not recorded"
-    for n, c in named.items():
-        assert c - 8 <= rows[n] <= c, f"{n}: {rows[n]} in the report, {c} recorded"
+    check_counts(named, rows)
 
 
 def test_stock_perf_says_unknown_where_ours_names(run):
