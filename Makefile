@@ -25,8 +25,11 @@ export CCACHE_BASEDIR := $(TOP)
 
 CHECK_PREP :=
 PYTEST_DIRS :=
+# The L0 of every boot: our QEMU 10.0 (ci/mk/qemu10.mk builds it).
+export L0_QEMU := $(BUILD)/obj/qemu-10.0/qemu-system-ppc64
 
-.PHONY: all help deps demo check check-prep pytest clean distclean
+.PHONY: all help deps demo check check-prep pytest clean distclean bases bases-demo \
+	print-check-steps
 all: help
 
 help:
@@ -40,16 +43,35 @@ deps:
 include $(sort $(wildcard ci/mk/*.mk))
 
 ## check          build, boot and test everything; ends with "N passed, N failed"
+# Each step of CHECK_STEPS runs once, in order, as a numbered step with its
+# own log (ci/steps.py; build/results/steps/).  A failed step does not stop
+# the run: tests/harness/test_steps.py fails it with its log tail, and with
+# NV2_STRICT=1 no test may skip for lack of a result (tests/conftest.py).
 check:
 	@mkdir -p $(RESULTS)
-	-@$(MAKE) -k --no-print-directory check-prep
-	@$(MAKE) --no-print-directory pytest
+	-@$(PYTHON) ci/steps.py check $(CHECK_STEPS)
+	@NV2_STRICT=1 NV2_CHECK_STEPS="$(CHECK_STEPS)" $(MAKE) --no-print-directory pytest
 
-# Things every later step uses go first: the L0 that all boots run on, and
-# the tools the L1 initramfs carries.  make -k builds prerequisites in order.
+# Things every later step uses go first: the bases, the L0 that all boots
+# run on, and the tools the L1 initramfs carries; then what many steps share
+# (our kernel, which lint leaves built, the L2 programs, the initramfs), so
+# it is built once.
 CHECK_PREP_FIRST := qemu-l0 tools
-check-prep: $(filter $(CHECK_PREP_FIRST),$(CHECK_PREP)) \
-	$(filter-out $(CHECK_PREP_FIRST),$(CHECK_PREP))
+CHECK_SHARED := lint kernel-ours l2-progs initramfs
+CHECK_STEPS = bases $(filter $(CHECK_PREP_FIRST),$(CHECK_PREP)) $(CHECK_SHARED) \
+	$(filter-out $(CHECK_PREP_FIRST) $(CHECK_SHARED),$(CHECK_PREP))
+check-prep:
+	$(PYTHON) ci/steps.py check $(CHECK_STEPS)
+
+## bases          fetch + verify every base by exact version into ~/.cache/nestedv2
+bases:
+	ci/fetch-bases.sh all
+bases-demo:
+	ci/fetch-bases.sh demo
+
+## print-check-steps  the steps of make check, in order
+print-check-steps:
+	@echo $(CHECK_STEPS)
 
 pytest:
 	@mkdir -p $(RESULTS)

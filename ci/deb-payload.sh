@@ -1,67 +1,41 @@
 #!/usr/bin/env bash
 # A Debian ppc64el program as an L1 initramfs overlay:
 #
-#   ci/deb-payload.sh NAME BINARY PACKAGE=VERSION [LIBPACKAGE...]
+#   ci/deb-payload.sh NAME BINARY PACKAGE [LIBPACKAGE...]
 #
 #   build/payload/NAME/BINARY               BINARY (e.g. usr/bin/perf) from
-#                                           PACKAGE, pinned to VERSION
+#                                           PACKAGE
 #   build/payload/NAME/lib64/ld64.so.2      and every shared library it needs,
 #   build/payload/NAME/lib/powerpc64le-linux-gnu/...   found by following
 #                                           DT_NEEDED from the binary
 #
 # Used by ci/perf-payload.sh (make perf-payload, for obs-check) and
 # ci/bpftrace-payload.sh (make bpftrace-l1).  Nothing is installed on the
-# host: the .debs are fetched with apt-get download (cached in
-# ~/.cache/nestedv2/debs) and unpacked with dpkg -x into
-# build/target/NAME-root.  The LIBPACKAGEs (the program's Depends and what
-# those need in turn) are bookworm's current versions; the versions used
-# are written to build/payload/NAME.manifest.  A library that none of the
+# host: the .debs, at the exact versions of ci/debs.lock, are fetched with
+# apt-get download (cached in ~/.cache/nestedv2/debs, checked against the
+# lock's SHA-256) and unpacked with dpkg -x into build/target/NAME-root.
+# The LIBPACKAGEs are the program's Depends and what those need in turn; the
+# versions used are written to build/payload/NAME.manifest.  A library that none of the
 # packages provides is an error, not a broken payload.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-[ $# -ge 3 ] || die "usage: $0 NAME BINARY PACKAGE=VERSION [LIBPACKAGE...]"
+[ $# -ge 3 ] || die "usage: $0 NAME BINARY PACKAGE [LIBPACKAGE...]"
 NAME=$1
 BIN=${2#/}
 MAIN=$3
 shift 3
-LIBS=("$@")
 ROOT=$BUILD/target/$NAME-root
 OUT=$BUILD/payload/$NAME
-DEBS=$CACHE/debs
 LIBDIRS=(lib/powerpc64le-linux-gnu usr/lib/powerpc64le-linux-gnu lib64)
 
-# The versions apt would download, in one apt-cache call: "package version"
-candidates() {
-	[ ${#LIBS[@]} -gt 0 ] || return 0
-	apt-cache show --no-all-versions "${LIBS[@]/%/:ppc64el}" 2>/dev/null |
-		awk '/^Package: /{p=$2} /^Version: /{print p, $2}'
-}
-
-# The .deb of each package, downloaded once.
-mkdir -p "$DEBS"
-specs=("$MAIN")
-declare -A cand=()
-while read -r p v; do
-	cand[$p]=$v
-done < <(candidates)
-for p in "${LIBS[@]}"; do
-	[ -n "${cand[$p]:-}" ] || die "no ppc64el version of $p known to apt (is ppc64el added? run 'make deps')"
-	specs+=("$p=${cand[$p]}")
+# The .deb of each package at its locked version, downloaded once.
+specs=() debs=()
+for p in "$MAIN" "$@"; do
+	l=$(lock_get "$p" ppc64el)
+	specs+=("$p=${l% *}")
+	debs+=("$(locked_deb "$p" ppc64el)")
 done
-debs=()
-missing=()
-for s in "${specs[@]}"; do
-	p=${s%%=*} v=${s#*=}
-	deb=$DEBS/${p}_${v/:/%3a}_ppc64el.deb
-	[ -f "$deb" ] || missing+=("$p:ppc64el=$v")
-	debs+=("$deb")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-	say "downloading ${#missing[@]} ppc64el packages"
-	(cd "$DEBS" && apt-get download -q -o APT::Sandbox::User=root "${missing[@]}" >/dev/null) ||
-		die "apt-get download failed for: ${missing[*]}"
-fi
 
 # Unpack all into one tree (only when the set changed).
 want=$(printf '%s\n' "${debs[@]##*/}" | sha256sum | cut -c1-16)

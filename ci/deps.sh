@@ -5,7 +5,9 @@
 # Only bookworm and bookworm-backports are used; backports packages are
 # installed explicitly with -t bookworm-backports.  The ppc64el architecture
 # is added for `apt-get download` of target runtime files (busybox-static,
-# ...), never for installing ppc64el packages on the host.
+# ...), never for installing ppc64el packages on the host.  The bases
+# (kernel and QEMU/libvirt sources, ppc64el .debs) are not installed here:
+# the build steps fetch them by exact version into ~/.cache/nestedv2.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -40,31 +42,13 @@ apt_update() {
 
 need_update=0
 
-# 1. bookworm-backports (binary + source) and bookworm deb-src.
+# 1. bookworm-backports (binary + source) and bookworm deb-src, on the
+#    archives this machine already uses (ci/apt-sources.sh names no mirror).
 bp=/etc/apt/sources.list.d/nestedv2-bookworm.sources
-if [ ! -f "$bp" ]; then
-	log "adding bookworm-backports and bookworm deb-src to $bp"
-	$SUDO tee "$bp" >/dev/null <<'EOF'
-# Added by nestedv2 ci/deps.sh: bookworm-backports (qemu 10.0, meson) and
-# source indexes for `apt-get source`.  bookworm and bookworm-backports only.
-Types: deb deb-src
-URIs: http://deb.debian.org/debian
-Suites: bookworm-backports
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-
-Types: deb-src
-URIs: http://deb.debian.org/debian
-Suites: bookworm bookworm-updates
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-
-Types: deb-src
-URIs: http://deb.debian.org/debian-security
-Suites: bookworm-security
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-EOF
+want=$("$here/apt-sources.sh")
+if [ "$(cat "$bp" 2>/dev/null)" != "$want" ]; then
+	log "writing $bp (bookworm-backports, deb-src) from this machine's apt sources"
+	printf '%s\n' "$want" | $SUDO tee "$bp" >/dev/null
 	need_update=1
 fi
 
@@ -75,9 +59,10 @@ if ! dpkg --print-foreign-architectures | grep -qx ppc64el; then
 	need_update=1
 fi
 
-# Refresh the lists when they are missing or older than a day.
+# Refresh the lists when they are missing or older than a day.  NESTEDV2_APT_UPDATE=1
+# forces it (after `make rebase`, or when a pin "is not served").
 stamp=/var/lib/apt/periodic/nestedv2-update-stamp
-if [ $need_update = 1 ] || [ ! -f "$stamp" ] || [ -n "$(find "$stamp" -mmin +1440 2>/dev/null)" ]; then
+if [ $need_update = 1 ] || [ "${NESTEDV2_APT_UPDATE:-0}" = 1 ] || [ ! -f "$stamp" ] || [ -n "$(find "$stamp" -mmin +1440 2>/dev/null)" ]; then
 	apt_update
 	$SUDO mkdir -p "$(dirname "$stamp")" && $SUDO touch "$stamp"
 fi
@@ -98,14 +83,26 @@ if [ ${#main_pkgs[@]} -gt 0 ]; then
 	log "installing from bookworm: ${main_pkgs[*]}"
 	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${main_pkgs[@]}"
 fi
-# 4. From bookworm-backports, explicitly (qemu-system-ppc 10.0, ...).
+# 4. From bookworm-backports, explicitly (meson, ...).
 if [ ${#bpo_pkgs[@]} -gt 0 ]; then
 	log "installing from bookworm-backports: ${bpo_pkgs[*]}"
 	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends \
 		-t bookworm-backports "${bpo_pkgs[@]}"
 fi
+# Debian's qemu-system-ppc of the pinned L0 version, only as a tool for
+# libvirt's virsh tests (tests/libvirt); the L0 we boot is built from source.
+# Installed at exactly that version when absent; another installed version is
+# left alone (never upgraded or downgraded) and the tests say so.
+if ! installed qemu-system-ppc; then
+	log "installing qemu-system-ppc=$QEMU_L0_DEB_VERSION (bookworm-backports)"
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends \
+		-t bookworm-backports "qemu-system-ppc=$QEMU_L0_DEB_VERSION" \
+		"qemu-system-common=$QEMU_L0_DEB_VERSION" "qemu-system-data=$QEMU_L0_DEB_VERSION"
+fi
 
-# 5. Check what we got against the pins.
+# 5. Every pinned base and locked .deb is still served (one clear error
+#    naming the newest version and `make rebase` otherwise).  Nothing is
+#    compared with what the host has installed.
 "$here/check-versions.sh"
 
 # 6. Target (ppc64el) runtime files, unpacked with dpkg -x, never installed.

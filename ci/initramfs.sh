@@ -30,6 +30,9 @@ for o in "$@"; do
 	cp -a "$o/." "$stage/"
 done
 echo "root:x:0:0:root:/:/bin/sh" >"$stage/etc/passwd"
-/usr/bin/python3 "$TOP/ci/mkcpio.py" "$stage" "$BUILD/initramfs/$name.cpio.gz" \
+out=$BUILD/initramfs/$name.cpio.gz
+/usr/bin/python3 "$TOP/ci/mkcpio.py" "$stage" "$out.new" \
 	--node dev/console:c:5:1:600 --node dev/null:c:1:3:666
+# An unchanged archive keeps its mtime (nothing downstream sees a change).
+if cmp -s "$out.new" "$out"; then rm -f "$out.new"; else mv "$out.new" "$out"; fi
 say "$name: $(du -h "$BUILD/initramfs/$name.cpio.gz" | cut -f1) $BUILD/initramfs/$name.cpio.gz"

@@ -56,10 +56,15 @@ check_config() { # .config fragment
 install_kernel() { # obj flavour
 	local dest=$BUILD/kernels/$2
 	mkdir -p "$dest"
-	cp "$1/vmlinux" "$dest/vmlinux.new"
-	mv "$dest/vmlinux.new" "$dest/vmlinux"
-	cp "$1/.config" "$dest/config"
-	git -C "$3" describe --always --tags >"$dest/source" 2>/dev/null || true
+	# Only a changed kernel is copied: an unchanged one keeps its mtime,
+	# so later steps (and ci/steps.py's "cached") see that nothing changed.
+	if ! cmp -s "$1/vmlinux" "$dest/vmlinux"; then
+		cp "$1/vmlinux" "$dest/vmlinux.new"
+		mv "$dest/vmlinux.new" "$dest/vmlinux"
+	fi
+	cmp -s "$1/.config" "$dest/config" || cp "$1/.config" "$dest/config"
+	git -C "$3" describe --always --tags >"$dest/source.new" 2>/dev/null || true
+	if cmp -s "$dest/source.new" "$dest/source"; then rm -f "$dest/source.new"; else mv "$dest/source.new" "$dest/source"; fi
 	say "$2: $(du -h "$dest/vmlinux" | cut -f1) $dest/vmlinux"
 }
 

@@ -57,17 +57,13 @@ stamp_ok() { # file expected
 	[ -f "$1" ] && [ "$(cat "$1")" = "$2" ]
 }
 
-# "package version" lines: apt's ppc64el candidates, in one apt-cache call.
-sysroot_candidates() {
-	local p args=()
-	for p in "$@"; do args+=("$p:ppc64el"); done
-	apt-cache policy "${args[@]}" 2>/dev/null | awk '
-		/^[^ ].*:ppc64el:$/ { sub(/:ppc64el:$/, ""); pkg = $0 }
-		/^  Candidate:/ { print pkg, $2 }'
-}
-
-deb_path() { # package version
-	echo "$CACHE/debs/${1}_${2/:/%3a}_ppc64el.deb"
+# "package version" lines of the PACKAGEs as locked (ppc64el, ci/debs.lock).
+sysroot_versions() {
+	local p l
+	for p in "$@"; do
+		l=$(lock_get "$p" ppc64el)
+		echo "$p ${l% *}"
+	done
 }
 
 # dpkg -x leaves absolute symlinks (libz.so -> /lib/...); inside a sysroot
@@ -85,39 +81,166 @@ relativize_links() { # root
 }
 
 # build_sysroot SYSROOT LOGDIR PACKAGE...: SYSROOT from the ppc64el .debs of
-# the PACKAGEs (apt-get download into ~/.cache/nestedv2/debs, dpkg -x, never
-# installed); redone only when the set of versions changed.  The versions
-# are written to SYSROOT/.packages and LOGDIR/sysroot.log.
+# the PACKAGEs at their locked versions (ci/debs.lock; fetched into
+# ~/.cache/nestedv2/debs and checked, dpkg -x, never installed); redone only
+# when the set of versions changed.  The versions are written to
+# SYSROOT/.packages and LOGDIR/sysroot.log.
 build_sysroot() {
-	local sysroot=$1 logdir=$2 list want p v missing=()
+	local sysroot=$1 logdir=$2 list want p v debs=()
 	shift 2
-	mkdir -p "$logdir" "$CACHE/debs"
-	list=$(sysroot_candidates "$@")
+	mkdir -p "$logdir"
+	list=$(sysroot_versions "$@")
 	# The layout version changes when the way the sysroot is made changes.
 	want=$(printf 'layout 2\n%s\n' "$list" | sha256sum | cut -d' ' -f1)
 	if stamp_ok "$sysroot/.nestedv2-stamp" "$want"; then
 		return 0
 	fi
-	[ "$(echo "$list" | grep -vc ' (none)$')" -eq $# ] ||
-		die "no ppc64el candidate for some of $* (run 'make deps': ppc64el architecture and fresh lists)"
-	while read -r p v; do
-		[ -f "$(deb_path "$p" "$v")" ] || missing+=("$p:ppc64el=$v")
-	done <<<"$list"
-	if [ ${#missing[@]} -gt 0 ]; then
-		say "downloading ${#missing[@]} ppc64el packages"
-		(cd "$CACHE/debs" && apt-get download -q -o APT::Sandbox::User=root \
-			"${missing[@]}" >"$logdir/apt-download.log" 2>&1) ||
-			die "apt-get download failed, see $logdir/apt-download.log"
-	fi
+	for p in "$@"; do
+		debs+=("$(locked_deb "$p" ppc64el)")
+	done
 	say "building $sysroot from $# ppc64el packages"
 	rm -rf "$sysroot" "$sysroot.tmp"
 	mkdir -p "$sysroot.tmp"
-	while read -r p v; do
-		dpkg -x "$(deb_path "$p" "$v")" "$sysroot.tmp"
-	done <<<"$list"
+	for p in "${debs[@]}"; do
+		dpkg -x "$p" "$sysroot.tmp"
+	done
 	relativize_links "$sysroot.tmp"
 	printf '%s\n' "$list" >"$sysroot.tmp/.packages"
-	{ echo "sysroot packages (ppc64el, apt candidates):"; printf '%s\n' "$list"; } >"$logdir/sysroot.log"
+	{ echo "sysroot packages (ppc64el, ci/debs.lock):"; printf '%s\n' "$list"; } >"$logdir/sysroot.log"
 	echo "$want" >"$sysroot.tmp/.nestedv2-stamp"
 	mv "$sysroot.tmp" "$sysroot"
+}
+
+# --- bases by exact version (ci/versions.sh, ci/debs.lock) -------------------
+#
+# Every .deb and source package the pipeline uses is fetched by exact version
+# into ~/.cache/nestedv2, checked against its pinned SHA-256, and used from
+# there: nothing depends on what apt has installed on the host.
+
+# apt_knows PKG ARCH|all|source VERSION: apt's lists have that exact version.
+apt_knows() {
+	local out
+	case $2 in
+	source) out=$(apt-cache showsrc "$1" 2>/dev/null || true)
+		grep -Fxq "Version: $3" <<<"$out" ;;
+	all) out=$(apt-cache show "$1=$3" 2>/dev/null || true)
+		grep -q '^Package:' <<<"$out" ;;
+	*) out=$(apt-cache show "$1:$2=$3" 2>/dev/null || true)
+		grep -q '^Package:' <<<"$out" ;;
+	esac
+}
+
+# newest_version PKG ARCH|all|source [LIKE]: the newest version apt's lists
+# know; with LIKE (a version), only those of the same upstream series (the
+# same epoch and first two numbers: 6.1.x for 6.1.192-3, 7.2 for
+# 1:7.2+dfsg-7+deb12u18).
+newest_version() {
+	local v series=
+	case $2 in
+	source) v=$(apt-cache showsrc "$1" 2>/dev/null | sed -n 's/^Version: //p' || true) ;;
+	all) v=$(apt-cache madison "$1" 2>/dev/null | awk -F'|' '{ print $2 }' || true) ;;
+	*) v=$(apt-cache madison "$1:$2" 2>/dev/null | awk -F'|' '{ print $2 }' || true) ;;
+	esac
+	[ -z "${3:-}" ] || series=$(sed -E 's/^(([0-9]+:)?[0-9]+\.[0-9]+).*/\1/' <<<"$3")
+	printf '%s\n' "$v" | tr -d ' ' | sed '/^$/d' |
+		awk -v s="$series" 's == "" || index($0, s) == 1 && substr($0, length(s) + 1) !~ /^[0-9]/' |
+		sort -uV | tail -n 1
+}
+
+# unavailable WHAT PKG ARCH|all|source VERSION BASE LOG: the one clear error
+# for a pinned version that cannot be fetched.
+unavailable() {
+	local what=$1 pkg=$2 arch=$3 ver=$4 base=$5 log=$6 newest
+	newest=$(newest_version "$pkg" "$arch" "$ver")
+	[ -n "$newest" ] || newest="none known; run 'make deps' to refresh apt's lists"
+	if apt_knows "$pkg" "$arch" "$ver"; then
+		die "$what $pkg=$ver ($arch) is in apt's lists but the download failed" \
+			"(network or mirror trouble? see $log; then run the same command again)"
+	fi
+	die "$what $pkg=$ver ($arch) is not served by the archive any more" \
+		"(newest available: $newest)." \
+		"Move the pin with: make rebase BASE=$base TO=latest"
+}
+
+# deb_get PKG ARCH VERSION SHA256 BASE: print the path of the verified .deb,
+# downloaded once into ~/.cache/nestedv2/debs.  A file that fails its
+# checksum is moved aside (*.bad), never used.
+deb_get() {
+	local pkg=$1 arch=$2 ver=$3 sum=$4 base=$5 dir=$CACHE/debs f got
+	f=$dir/${pkg}_${ver/:/%3a}_$arch.deb
+	mkdir -p "$dir"
+	if [ ! -f "$f" ]; then
+		local spec=$pkg:$arch=$ver
+		[ "$arch" != all ] || spec=$pkg=$ver
+		(cd "$dir" && apt-get download -q -o APT::Sandbox::User=root \
+			"$spec" >"$dir/.download.log" 2>&1) ||
+			unavailable "binary package" "$pkg" "$arch" "$ver" "$base" "$dir/.download.log"
+		[ -f "$f" ] || die "apt-get download $pkg:$arch=$ver did not write $f"
+	fi
+	got=$(sha256sum "$f" | cut -d' ' -f1)
+	if [ "$got" != "$sum" ]; then
+		mv -f "$f" "$f.bad"
+		die "$f: sha256 $got, pinned $sum (moved to $f.bad)"
+	fi
+	echo "$f"
+}
+
+# src_get PKG VERSION DSC_SHA256 BASE: print the path of the verified .dsc
+# (apt-get source --download-only into ~/.cache/nestedv2/sources; dpkg-source
+# verifies the tarballs against the .dsc when it unpacks).
+src_get() {
+	local pkg=$1 ver=$2 sum=$3 base=$4 dir=$CACHE/sources dsc
+	dsc=$dir/${pkg}_${ver#*:}.dsc
+	mkdir -p "$dir"
+	if [ ! -f "$dsc" ]; then
+		(cd "$dir" && apt-get source --download-only -q -o APT::Sandbox::User=root \
+			"$pkg=$ver" >"$dir/.source.log" 2>&1) ||
+			unavailable "source package" "$pkg" source "$ver" "$base" "$dir/.source.log"
+	fi
+	check_sha256 "$dsc" "$sum"
+	echo "$dsc"
+}
+
+# linux_tarball 61|612: the verified linux-source tarball of the pinned
+# version, taken out of its .deb into ~/.cache/nestedv2/bases (once).
+linux_tarball() {
+	local major ver debsum sum base deb out
+	case $1 in
+	61) major=$LINUX61_VERSION_MAJOR ver=$LINUX61_DEB_VERSION debsum=$LINUX61_DEB_SHA256
+		sum=$LINUX61_SHA256 base=linux-6.1 ;;
+	612) major=$LINUX612_VERSION_MAJOR ver=$LINUX612_DEB_VERSION debsum=$LINUX612_DEB_SHA256
+		sum=$LINUX612_SHA256 base=linux-6.12-ref ;;
+	*) die "linux_tarball: unknown base $1" ;;
+	esac
+	out=$CACHE/bases/linux-source-${major}_$ver.tar.xz
+	if [ -f "$out" ] && [ "$(cat "$out.sha256" 2>/dev/null)" = "$sum" ]; then
+		echo "$out"
+		return 0
+	fi
+	deb=$(deb_get "linux-source-$major" all "$ver" "$debsum" "$base")
+	mkdir -p "$CACHE/bases"
+	dpkg-deb --fsys-tarfile "$deb" | tar -xO "./usr/src/linux-source-$major.tar.xz" >"$out.tmp" ||
+		die "$deb has no usr/src/linux-source-$major.tar.xz"
+	check_sha256 "$out.tmp" "$sum"
+	mv "$out.tmp" "$out"
+	echo "$sum" >"$out.sha256"
+	echo "$out"
+}
+
+# lock_get PKG ARCH: "VERSION SHA256" of PKG:ARCH from ci/debs.lock (the
+# exact .debs of the ppc64el sysroots and payloads; `make rebase
+# BASE=debs TO=latest` moves them).
+DEBS_LOCK=$TOP/ci/debs.lock
+lock_get() {
+	local line
+	line=$(awk -v p="$1" -v a="$2" '$1 == p && $2 == a { print $3, $4; exit }' "$DEBS_LOCK")
+	[ -n "$line" ] || die "$1:$2 is not in ci/debs.lock: add it with 'ci/rebase.sh lock-add $1:$2'"
+	echo "$line"
+}
+
+# locked_deb PKG ARCH: the verified .deb of PKG:ARCH as locked.
+locked_deb() {
+	local l
+	l=$(lock_get "$1" "$2")
+	deb_get "$1" "$2" "${l% *}" "${l#* }" debs
 }

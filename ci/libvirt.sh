@@ -38,13 +38,7 @@ series_sum() {
 }
 
 do_fetch() {
-	mkdir -p "$SRCCACHE"
-	if [ ! -f "$SRCCACHE/$DSC" ]; then
-		say "downloading libvirt $LIBVIRT_SRC_VERSION source into $SRCCACHE"
-		(cd "$SRCCACHE" && apt-get source --download-only -q "libvirt=$LIBVIRT_SRC_VERSION" >/dev/null) ||
-			die "apt-get source libvirt=$LIBVIRT_SRC_VERSION failed (deb-src for bookworm configured? run 'make deps')"
-	fi
-	check_sha256 "$SRCCACHE/$DSC" "$LIBVIRT_DSC_SHA256"
+	src_get libvirt "$LIBVIRT_SRC_VERSION" "$LIBVIRT_DSC_SHA256" libvirt-9.0 >/dev/null
 }
 
 # Debian's source tree (dpkg-source verifies the tarballs against the .dsc

@@ -6,6 +6,8 @@
 #   ci/qemu10.sh src     build/src/qemu-10.0-base: the pristine base as a git
 #                        tree (tag "base"); build/src/qemu-10.0: the same
 #                        base with the series applied by `git am`
+#   ci/qemu10.sh firmware  print the directory of Debian's firmware for it
+#                        (qemu-system-data, fetched by exact version)
 #   ci/qemu10.sh quilt   push the series with quilt on a pristine copy and
 #                        check that it gives the same tree as `git am`
 #   ci/qemu10.sh build   configure (once) and build only qemu-system-ppc64
@@ -27,8 +29,10 @@ TREE=$SRC/qemu-10.0
 OBJ=$BUILD/obj/qemu-10.0
 RES=${RESULTS:-$BUILD/results}/qemu10
 SRCCACHE=$CACHE/sources
-# Debian's firmware (qemu-system-data) for the blobs Debian strips from +ds.
-FIRMWARE_DIR=${QEMU_L0_FIRMWARE_DIR:-/usr/share/qemu}
+# Debian's firmware (qemu-system-data of the same version, fetched by exact
+# version) for the blobs Debian strips from +ds; QEMU_L0_FIRMWARE_DIR
+# overrides it.
+FIRMWARE_DIR=${QEMU_L0_FIRMWARE_DIR:-}
 mkdir -p "$SRC" "$RES" "$SRCCACHE"
 
 upstream_version() { # 1:10.0.2+ds-2+deb13u1~bpo12+1 -> 10.0.2+ds
@@ -55,8 +59,9 @@ fetch() {
 		return 0
 	fi
 	say "fetching qemu=$QEMU_L0_SRC_VERSION into $SRCCACHE"
-	(cd "$SRCCACHE" && apt-get source --download-only -q "qemu=$QEMU_L0_SRC_VERSION") \
-		>"$RES/fetch.log" 2>&1 || say "apt-get source failed, see $RES/fetch.log"
+	(cd "$SRCCACHE" && apt-get source --download-only -q -o APT::Sandbox::User=root \
+		"qemu=$QEMU_L0_SRC_VERSION") >"$RES/fetch.log" 2>&1 ||
+		say "apt-get source failed, see $RES/fetch.log"
 	if [ -f "$DSC" ]; then
 		check_sha256 "$DSC" "$QEMU_L0_DSC_SHA256"
 		note source dsc
@@ -66,7 +71,7 @@ fetch() {
 	# .debian.tar.xz (seen: 404 for every file name with "~bpo").  Build
 	# from the verified upstream tarball then; Debian's own patches for this
 	# version touch nothing we build on (docs/qemu-10.0.md).
-	[ -f "$ORIG" ] || die "neither $DSC nor $ORIG could be fetched (see $RES/fetch.log)"
+	[ -f "$ORIG" ] || unavailable "source package" qemu source "$QEMU_L0_SRC_VERSION" qemu-10.0 "$RES/fetch.log"
 	[ -n "${QEMU_L0_ORIG_SHA256:-}" ] || die "no QEMU_L0_ORIG_SHA256 pin to verify $ORIG"
 	check_sha256 "$ORIG" "$QEMU_L0_ORIG_SHA256"
 	say "warning: $(basename "$DSC") not available from the mirror; using the verified orig tarball only"
@@ -245,15 +250,32 @@ build() {
 # qemu-bundle/<datadir>.  Debian's +ds tarball has no prebuilt firmware
 # (vof.bin, slof.bin, ...), so point at Debian's qemu-system-data of the
 # same version: `x-vof=on` then works without -L.
+firmware_dir() {
+	local deb dir=$CACHE/bases/qemu-system-data_${QEMU_L0_DEB_VERSION/:/%3a}
+	if [ -n "$FIRMWARE_DIR" ]; then
+		echo "$FIRMWARE_DIR"
+		return 0
+	fi
+	if [ ! -f "$dir/.unpacked" ]; then
+		deb=$(deb_get qemu-system-data all "$QEMU_L0_DEB_VERSION" "$QEMU_L0_DATA_DEB_SHA256" qemu-10.0)
+		rm -rf "$dir"
+		mkdir -p "$dir"
+		dpkg -x "$deb" "$dir"
+		touch "$dir/.unpacked"
+	fi
+	echo "$dir/usr/share/qemu"
+}
+
 link_firmware() {
 	local d=$OBJ/qemu-bundle/usr/share/qemu f
+	FIRMWARE_DIR=$(firmware_dir)
 	mkdir -p "$d"
 	for f in vof.bin vof-nvram.bin slof.bin; do
-		if [ ! -e "$d/$f" ] && [ -e "$FIRMWARE_DIR/$f" ]; then
+		if [ -e "$FIRMWARE_DIR/$f" ]; then
 			ln -sf "$FIRMWARE_DIR/$f" "$d/$f"
 		fi
 	done
-	[ -e "$d/vof.bin" ] || die "vof.bin not found in $FIRMWARE_DIR (install qemu-system-data)"
+	[ -e "$d/vof.bin" ] || die "vof.bin not found in $FIRMWARE_DIR (qemu-system-data $QEMU_L0_DEB_VERSION)"
 }
 
 # Each patch must build on its own: build the tree at every patch of the
@@ -294,6 +316,7 @@ src() { unpack_base; apply_series; }
 
 case ${1:-all} in
 fetch) step fetch fetch ;;
+firmware) firmware_dir ;;
 src) step fetch fetch; step src src ;;
 quilt) step fetch fetch; step src src; step quilt quilt_check ;;
 build) step fetch fetch; step src src; step build build ;;
@@ -306,5 +329,5 @@ all)
 	step build build
 	note total_seconds $(($(date +%s) - t0))
 	;;
-*) die "usage: $0 [fetch|src|quilt|build|bisect|all]" ;;
+*) die "usage: $0 [fetch|firmware|src|quilt|build|bisect|all]" ;;
 esac

@@ -93,23 +93,11 @@ stock() {
 	rm -rf "$dest"
 	mkdir -p "$root" "$CACHE/debs"
 	for pkg in $STOCK_PKGS; do
-		# cached: any version of a library, the pinned one of QEMU
+		# QEMU at its pinned version (ci/versions.sh), its libraries as locked
 		if [ "$pkg" = qemu-system-ppc ]; then
-			[ -f "$CACHE/debs/${pkg}_${STOCK_QEMU_VERSION/:/%3a}_ppc64el.deb" ] && continue
-			pkg="$pkg:ppc64el=$STOCK_QEMU_VERSION"
+			deb=$(deb_get "$pkg" ppc64el "$STOCK_QEMU_VERSION" "$STOCK_QEMU_DEB_SHA256" qemu-7.2)
 		else
-			compgen -G "$CACHE/debs/${pkg}_*_ppc64el.deb" >/dev/null && continue
-			pkg="$pkg:ppc64el"
-		fi
-		(cd "$CACHE/debs" && apt-get download -q -o APT::Sandbox::User=root "$pkg" \
-			>/dev/null 2>&1) || die "apt-get download $pkg failed"
-	done
-	for pkg in $STOCK_PKGS; do
-		# shellcheck disable=SC2012  # newest cached version
-		deb=$(ls -t "$CACHE/debs/${pkg}_"*_ppc64el.deb | head -n 1)
-		if [ "$pkg" = qemu-system-ppc ]; then
-			deb=$CACHE/debs/${pkg}_${STOCK_QEMU_VERSION/:/%3a}_ppc64el.deb
-			check_sha256 "$deb" "$STOCK_QEMU_DEB_SHA256"
+			deb=$(locked_deb "$pkg" ppc64el)
 		fi
 		dpkg -x "$deb" "$root"
 		echo "${deb##*/}" >>"$dest/../qemu-7.2-stock.manifest.tmp"

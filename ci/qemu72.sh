@@ -69,16 +69,7 @@ series_sum() {
 # --- source ----------------------------------------------------------------
 
 fetch_source() {
-	local ver=${QEMU72_SRC_VERSION#*:} dsc
-	dsc=$CACHE/sources/qemu_${ver}.dsc
-	if [ ! -f "$dsc" ]; then
-		say "downloading qemu=$QEMU72_SRC_VERSION source package"
-		(cd "$CACHE/sources" && apt-get source --download-only -q \
-			-o APT::Sandbox::User=root "qemu=$QEMU72_SRC_VERSION" >"$LOGDIR/apt-source.log" 2>&1) ||
-			die "apt-get source qemu=$QEMU72_SRC_VERSION failed (deb-src for bookworm configured? see $LOGDIR/apt-source.log)"
-	fi
-	check_sha256 "$dsc" "$QEMU72_DSC_SHA256"
-	echo "$dsc"
+	src_get qemu "$QEMU72_SRC_VERSION" "$QEMU72_DSC_SHA256" qemu-7.2
 }
 
 unpack_base() {
@@ -327,14 +318,8 @@ do_payload() {
 		echo "/$rel" >>"$LOGDIR/payload-libs.txt"
 		mapfile -t -O ${#queue[@]} queue < <(needed "$(realpath "$SYSROOT/$rel")")
 	done
-	# vof.bin: Debian's qemu-system-data of the same version.
-	ver=$QEMU72_SRC_VERSION
-	vofdeb=$CACHE/debs/qemu-system-data_${ver/:/%3a}_all.deb
-	if [ ! -f "$vofdeb" ]; then
-		(cd "$CACHE/debs" && apt-get download -q -o APT::Sandbox::User=root \
-			"qemu-system-data=$ver" >/dev/null 2>&1) ||
-			die "apt-get download qemu-system-data=$ver failed"
-	fi
+	# vof.bin: Debian's qemu-system-data of the same version (ci/debs.lock).
+	vofdeb=$(locked_deb qemu-system-data all)
 	rm -rf "$BUILD/tmp/qemu72-data"
 	mkdir -p "$BUILD/tmp/qemu72-data"
 	dpkg-deb --fsys-tarfile "$vofdeb" | tar -C "$BUILD/tmp/qemu72-data" -x ./usr/share/qemu/vof.bin
@@ -436,17 +421,9 @@ do_tcg() {
 # Debian's own (unpatched) 7.2 qemu-system-ppc for the host, to migrate
 # to and from: build/obj/qemu-7.2-stock-x86/usr/bin/qemu-system-ppc64.
 fetch_stock72() {
-	local ver deb dest=$BUILD/obj/qemu-7.2-stock-x86
-	# The binary package may carry a binNMU suffix (+bN).
-	ver=$(apt-cache madison qemu-system-ppc | awk -v v="$QEMU72_SRC_VERSION" '
-		$3 == v || index($3, v "+b") == 1 { print $3; exit }')
-	[ -n "$ver" ] || die "no qemu-system-ppc $QEMU72_SRC_VERSION(+bN) for the host in apt"
-	deb=$CACHE/debs/qemu-system-ppc_${ver/:/%3a}_amd64.deb
-	if [ ! -f "$deb" ]; then
-		(cd "$CACHE/debs" && apt-get download -q -o APT::Sandbox::User=root \
-			"qemu-system-ppc=$ver" >/dev/null 2>&1) ||
-			die "apt-get download qemu-system-ppc=$ver failed"
-	fi
+	local deb dest=$BUILD/obj/qemu-7.2-stock-x86
+	# The binary package carries a binNMU suffix (+bN): locked in ci/debs.lock.
+	deb=$(locked_deb qemu-system-ppc amd64)
 	if ! stamp_ok "$dest/.deb" "$(basename "$deb")"; then
 		rm -rf "$dest"
 		mkdir -p "$dest"

@@ -17,13 +17,12 @@ SERIES_DIR=$TOP/kernel-patches/linux-6.1
 SRC=$BUILD/src
 mkdir -p "$SRC"
 
-unpack() { # tarball sha256 dest
+unpack() { # 61|612 tarball-sha256 dest (tarball: ci/lib.sh linux_tarball)
 	local tarball=$1 sum=$2 dest=$3 tmp
-	[ -f "$tarball" ] || die "$tarball missing: run 'make deps'"
 	if [ -f "$dest/.nestedv2-base" ] && [ "$(cat "$dest/.nestedv2-base")" = "$sum" ]; then
 		return 0
 	fi
-	check_sha256 "$tarball" "$sum"
+	tarball=$(linux_tarball "$tarball")
 	say "unpacking $tarball into $dest"
 	rm -rf "$dest" "$dest.tmp"
 	mkdir -p "$dest.tmp"
@@ -50,10 +49,10 @@ clone_base() { # dest
 
 case ${1:-ours} in
 base)
-	unpack "$LINUX61_TARBALL" "$LINUX61_SHA256" "$SRC/linux-6.1-base"
+	unpack 61 "$LINUX61_SHA256" "$SRC/linux-6.1-base"
 	;;
 ours)
-	unpack "$LINUX61_TARBALL" "$LINUX61_SHA256" "$SRC/linux-6.1-base"
+	unpack 61 "$LINUX61_SHA256" "$SRC/linux-6.1-base"
 	want=$(series_sum)
 	dest=$SRC/linux-6.1
 	if [ -f "$dest/.nestedv2-series" ] && [ "$(cat "$dest/.nestedv2-series")" = "$want" ]; then
@@ -112,7 +111,7 @@ quilt)
 	say "quilt: series pushes with --fuzz=0 and matches git am (${#files[@]} files)"
 	;;
 ref)
-	unpack "$LINUX612_TARBALL" "$LINUX612_SHA256" "$SRC/linux-6.12"
+	unpack 612 "$LINUX612_SHA256" "$SRC/linux-6.12"
 	;;
 *)
 	die "usage: $0 base|ours|quilt|ref"

@@ -2,25 +2,39 @@
 # The one place where the bases are pinned.  Sourced by ci/*.sh and read by
 # the Makefile.  Bump a base here (version + checksum) and nowhere else.
 #
-# Checksums are SHA-256.  For linux-source-* the checksum is of the tarball the
-# binary package installs under /usr/src (Debian's patched source).  For
-# `apt-get source` packages it is of the .dsc, which itself carries the
-# checksums of the orig and debian tarballs that dpkg-source verifies.
+# Nothing here is installed on the host: ci/lib.sh fetches each base by
+# exact version (apt-get download PKG=VER, apt-get source PKG=VER) into
+# ~/.cache/nestedv2 and checks it against the SHA-256 below.  A version the
+# archive no longer serves stops the run with one error that names the
+# newest one; `make rebase BASE=... TO=latest|VERSION` moves a pin (and
+# refreshes the series against it).
+#
+# Checksums are SHA-256: of the .deb (*_DEB_SHA256), of the tarball the
+# linux-source .deb carries under /usr/src (*_SHA256: Debian's patched
+# source, what the trees are made from), and of the .dsc for `apt-get
+# source` packages (it carries the checksums of the orig and debian tarballs,
+# which dpkg-source verifies).  The ppc64el .debs of sysroots and payloads
+# are locked in ci/debs.lock.
 
 # Linux 6.1 (Debian 12): the base of kernel-patches/linux-6.1.
 LINUX61_VERSION_MAJOR=6.1
 LINUX61_DEB_VERSION=6.1.192-2
-LINUX61_TARBALL=/usr/src/linux-source-6.1.tar.xz
+LINUX61_DEB_SHA256=ae95fe63d4c553f8d0e6c86cb1ab566f3894a43743eb19ab585cd97d82f26514
 LINUX61_SHA256=4d415b3d364834fd818270e88813e90323bbfce4f519a0e6bd4940ddcd7df693
 
 # Linux 6.12 (Debian 12 security/backports): upstream nestedv2, the reference.
 LINUX612_VERSION_MAJOR=6.12
 LINUX612_DEB_VERSION=6.12.117-1~deb12u1
-LINUX612_TARBALL=/usr/src/linux-source-6.12.tar.xz
+LINUX612_DEB_SHA256=e849faf31ca3555757f3a8877cb01af92122f744f75d1f3102734651c4e14703
 LINUX612_SHA256=585a4a074597aefa2b1a68ada83a3184ba351c127544dea80618bbcceaa3961f
 
-# QEMU 10.0 (bookworm-backports): the emulated PowerVM (L0).
+# QEMU 10.0 (bookworm-backports): the emulated PowerVM (L0), built from
+# source; Debian's firmware for it (vof.bin: the +ds source strips blobs)
+# from qemu-system-data of the same version.  Debian's own qemu-system-ppc
+# binary of that version is installed on the host only for libvirt's virsh
+# tests (tests/libvirt), never booted as the L0.
 QEMU_L0_DEB_VERSION=1:10.0.2+ds-2+deb13u1~bpo12+1
+QEMU_L0_DATA_DEB_SHA256=2d831088187087013b3fcbd19bdfb955b182a2d5a08f6dafa0ad1c6d2007fb4e
 QEMU_L0_SRC_VERSION=1:10.0.2+ds-2+deb13u1~bpo12+1
 QEMU_L0_DSC_SHA256=a9eec32b6ddeda8f7e3472b3e9662358a0a764fb2ba9551a8c158c012072bc96
 # The .orig tarball (as listed in the signed Sources index): used alone when
@@ -40,14 +54,9 @@ STOCK_QEMU_DEB_SHA256=b64cbd8b51ed4276ff8b8ca485843a92a0c2cf1c1fe87366932f7d9d46
 LIBVIRT_SRC_VERSION=9.0.0-4+deb12u2
 LIBVIRT_DSC_SHA256=4c6794d4af567cb984d1996a7c9f6b66102f5ccb81faffe2dcef8a95656a16f0
 
-# ppc64el runtime for the L1 initramfs (apt-get download + dpkg -x).
-BUSYBOX_PPC64EL_VERSION=1:1.35.0-4+deb12u1+b1
 
 CROSS_COMPILE=powerpc64le-linux-gnu-
 
-# ppc64el perf (Debian 12's linux-perf) for the obs-check initramfs overlay
-# (ci/perf-payload.sh; its libraries are bookworm's current ones).
-PERF_PPC64EL_VERSION=6.1.176-1
-# ppc64el bpftrace (Debian 12's 0.17) for the bpftrace-l1 initramfs overlay
-# (ci/bpftrace-payload.sh; its libraries are bookworm's current ones).
-BPFTRACE_PPC64EL_VERSION=0.17.0-1
+# The ppc64el runtime of the L1 initramfs (busybox-static), Debian's perf
+# and bpftrace for its overlays, the libraries they need and the sysroots of
+# the cross builds: exact versions and checksums in ci/debs.lock.

@@ -2,8 +2,8 @@
 # See docs/qemu-10.0.md.
 
 QEMU10_OBJ := $(BUILD)/obj/qemu-10.0
-# The harness boots this L0 when it exists (ci/mk/core.mk: L0_BIN).
-export L0_QEMU := $(QEMU10_OBJ)/qemu-system-ppc64
+# Every boot uses this L0: $(L0_QEMU) (the top Makefile) is
+# $(QEMU10_OBJ)/qemu-system-ppc64.
 
 .PHONY: qemu-l0 qemu-l0-src qemu-l0-quilt qemu-l0-bisect qemu-l0-clean
 
@@ -26,6 +26,11 @@ qemu-l0-bisect:
 ## qemu-l0-clean  remove the QEMU 10.0 trees and objects (ccache is kept)
 qemu-l0-clean:
 	rm -rf $(BUILD)/src/qemu-10.0 $(BUILD)/src/qemu-10.0-base $(QEMU10_OBJ)
+
+# Boots depend on the binary: built when missing (make check and make demo
+# run qemu-l0 first, which also rebuilds it when the series changed).
+$(L0_QEMU):
+	ci/qemu10.sh all
 
 CHECK_PREP += qemu-l0
 PYTEST_DIRS += tests/qemu10
