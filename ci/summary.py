@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
-"""Print the closing line CI reads: 'N passed, N failed[, N skipped]'."""
+"""Print each skip with its reason, then the closing line CI reads:
+'N passed, N failed[, N skipped]'."""
 import sys
 import xml.etree.ElementTree as ET
 
 
 def main(path):
     passed = failed = skipped = 0
+    skips = []
     try:
         root = ET.parse(path).getroot()
     except (OSError, ET.ParseError) as exc:
@@ -18,8 +20,17 @@ def main(path):
             failed += 1
         elif "skipped" in tags:
             skipped += 1
+            el = case.find("skipped")
+            why = (el.get("message") or "").strip() if el is not None else ""
+            skips.append((f"{case.get('classname', '')}::{case.get('name', '')}", why))
         else:
             passed += 1
+    if skips:
+        # Every skip with its reason: make check may only skip what it does
+        # not run (a manual target) or an expected failure (xfail).
+        print(f"skipped ({len(skips)}):")
+        for name, why in skips:
+            print(f"  {name}: {why}")
     line = f"{passed} passed, {failed} failed"
     if skipped:
         line += f", {skipped} skipped"

@@ -76,3 +76,9 @@ PYTEST_DIRS += tests/harness tests/kernel
 ## fault-sweep    fail each H_GUEST_* hcall in turn in the L0; the L1 must not oops
 fault-sweep: kernel-ours initramfs $(L0_BIN)
 	L0_BIN=$(L0_BIN) ci/fault-sweep.sh ours
+
+## rebase         move a base: make rebase BASE=linux-6.1|linux-6.12-ref|qemu-7.2|qemu-10.0|libvirt-9.0|debs TO=latest|VERSION [DRY=1]
+.PHONY: rebase
+rebase:
+	@[ -n "$(BASE)" ] || { echo "usage: make rebase BASE=NAME TO=latest|VERSION [DRY=1]" >&2; exit 2; }
+	DRY=$(DRY) ci/rebase.sh $(BASE) $(or $(TO),latest)

@@ -74,7 +74,7 @@ def test_same_nvlat_binary_as_on_6_12(boot):
         assert hashlib.sha256(f.read()).hexdigest() == sha, built
     ref = os.path.join(RESULTS, "tools-l1.facts")
     if not os.path.exists(ref):
-        pytest.skip("make tools-l1 (nvlat on 6.12) has not been run")
+        nv2test.skip_manual("tools-l1", "nvlat on 6.12 has not been run")
     facts = harness.read_facts(ref)
     assert facts.get("nvlat.sha256") == sha, "tools-l1 ran another nvlat binary"
 
@@ -137,7 +137,7 @@ def test_counting_is_on_while_used(boot):
 def test_perf_script_of_the_tracepoint(boot):
     """perf's own text for our events, parsed by nvlat --perf-script."""
     if "obs.perf" not in boot.facts:
-        pytest.skip("no perf in the initramfs (make perf-payload)")
+        nv2test.skip_manual("obs-check", "no perf in the initramfs (make perf-payload)")
     head = boot.data("perf-script")
     assert head and all(re.search(r"kvm_hv:kvmppc_vcpu_stats: VCPU \d: l1_to_l2_cs_time=\d+ ns "
                                   r"l2_to_l1_cs_time=\d+ ns l2_runtime=\d+ ns", l)
@@ -178,7 +178,7 @@ def perf_csv(lines):
 
 def test_perf_stat(boot):
     if "obs.perf" not in boot.facts:
-        pytest.skip("no perf in the initramfs (make perf-payload)")
+        nv2test.skip_manual("obs-check", "no perf in the initramfs (make perf-payload)")
     for tag in ("perf-a", "perf-p"):
         counts = perf_csv(boot.data(tag))
         assert sorted(counts) == sorted(f"vpa_pmu/{e}/" for e in PMU_EVENTS), counts
@@ -230,7 +230,7 @@ def test_pmu_per_task_inherited_equals_system_wide(boot):
     """perf stat -a -- perf stat -- l2-suite smp4: the only L2s are the inner
     workload's, and its inherited per-task events see all of their runs."""
     if "obs.perf" not in boot.facts:
-        pytest.skip("no perf in the initramfs (make perf-payload)")
+        nv2test.skip_manual("obs-check", "no perf in the initramfs (make perf-payload)")
     outer, inner = perf_counts(boot.data("perf-outer")), perf_counts(boot.data("perf-inner"))
     for e in PMU_EVENTS:
         assert outer[e] > 0, (e, outer)
@@ -239,7 +239,7 @@ def test_pmu_per_task_inherited_equals_system_wide(boot):
 
 def test_bad_requests_are_refused(boot):
     if "obs.perf" not in boot.facts:
-        pytest.skip("no perf in the initramfs (make perf-payload)")
+        nv2test.skip_manual("obs-check", "no perf in the initramfs (make perf-payload)")
     text = "\n".join(boot.data("perf-record"))
     assert "doesn't support sampling" in text, text      # EOPNOTSUPP
     bad = boot.data("perf-bad")

@@ -7,6 +7,7 @@ import subprocess
 import pytest
 
 from qemu10lib import BASE, SERIES_DIR, TOP, TREE, summary
+from nv2test import skip_manual
 
 SOB = ("Signed-off-by: nestedv2 maintainers "
        "<maintainers@users.noreply.h-seed-112b9b78.example>")
@@ -93,7 +94,7 @@ def test_each_patch_builds():
     L0 after every patch; this checks its last result is for this series."""
     s = summary()
     if "bisect" not in s:
-        pytest.skip("make qemu-l0-bisect was not run here")
+        skip_manual("qemu-l0-bisect", "it was not run here")
     assert s["bisect"] == "ok"
     if s.get("bisect_series") != series_id():
-        pytest.skip("series changed since make qemu-l0-bisect")
+        skip_manual("qemu-l0-bisect", "the series changed since it ran")

@@ -12,6 +12,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from nv2test import skip_manual
 
 TOP = Path(__file__).resolve().parents[2]
 BUILD = Path(os.environ.get("BUILD", TOP / "build"))
@@ -177,7 +178,7 @@ def test_one_reg_ids_match_the_kernel_uapi():
     """The ids are ABI: they must equal upstream Linux's (6.12 here)."""
     uapi = BUILD / "src/linux-6.12/arch/powerpc/include/uapi/asm/kvm.h"
     if not uapi.exists():
-        pytest.skip("build/src/linux-6.12 not unpacked (ci/sources.sh ref)")
+        skip_manual("kernel-ref", "build/src/linux-6.12 not unpacked (ci/sources.sh ref)")
     ours = (SRC / "linux-headers/asm-powerpc/kvm.h").read_text()
     theirs = uapi.read_text()
     for reg in ["DEXCR", "HASHKEYR", "HASHPKEYR"]:
@@ -483,7 +484,7 @@ def test_sprcheck_tcg_semantics_of_patched_72():
     """DEXCR write mask, UDEXCR/UHDEXCR views in supervisor and problem
     state, traps on writes and privileged reads: our 7.2 under TCG."""
     if not TCG_QEMU.exists():
-        pytest.skip("no TCG build: run `make qemu72-tcg` (not in make check)")
+        skip_manual("qemu72-tcg", "no TCG build")
     need(SPRCHECK, "baremetal")
     lines = sprcheck(TCG_QEMU)
     assert "sprcheck: PASS" in lines, "\n".join(lines)
@@ -525,9 +526,9 @@ def migcheck(src, work, dst=None, ready=None, load_only=False):
 
 def need_tcg(stock=False):
     if not TCG_QEMU.exists():
-        pytest.skip("no TCG build: run `make qemu72-tcg` (not in make check)")
+        skip_manual("qemu72-tcg", "no TCG build")
     if stock and not STOCK_QEMU.exists():
-        pytest.skip("no Debian 7.2 host binary: run `make qemu72-tcg`")
+        skip_manual("qemu72-tcg", "no Debian 7.2 host binary")
     need(MIGCHECK / "migcheck.elf", "baremetal")
 
 

@@ -10,7 +10,7 @@ import os
 
 import pytest
 
-from nv2test import RESULTS, harness
+from nv2test import RESULTS, harness, skip_manual
 
 KERNELS = ("ours", "ref")
 # Our target for a quiet L2 boot (the 6.12 reference with Debian's stock
@@ -27,7 +27,7 @@ def base(kernel):
 def need(kernel, ext):
     path = base(kernel) + ext
     if not os.path.exists(path):
-        pytest.skip(f"{path} absent: run 'make e2e-qemu72' (not part of make check)")
+        skip_manual("e2e-qemu72", f"{path} absent")
     return path
 
 
@@ -85,7 +85,7 @@ def test_migcheck_passes_with_our_72(kernel):
 def test_migcheck_fails_with_stock_72(kernel):
     f = harness.read_facts(need(kernel, ".facts"))
     if "migcheck.stock.verdict" not in f:
-        pytest.skip("no Debian stock 7.2 in that initramfs (ci/qemu72-e2e.sh stock)")
+        skip_manual("e2e-qemu72", "no Debian stock 7.2 in that initramfs (ci/qemu72-e2e.sh stock)")
     assert f["migcheck.stock.verdict"].startswith("FAIL"), f["migcheck.stock.verdict"]
 
 

@@ -8,12 +8,13 @@ import subprocess
 import pytest
 
 from nvlat_paths import PPC_BIN, RESULTS, TOP, UNIT_BIN, _need
+from nv2test import skip_manual
 
 
 def test_build_log_has_no_warnings():
     log = RESULTS / "tools-build.log"
     if not log.exists():
-        pytest.skip("no build log (the build was not run through `make tools`)")
+        skip_manual("tools", "no build log (the build was not run through `make tools`)")
     text = log.read_text()
     assert not re.search(r"warning:|error:", text), text[-2000:]
 
