@@ -68,17 +68,42 @@ install_kernel() { # obj flavour
 	say "$2: $(du -h "$dest/vmlinux" | cut -f1) $dest/vmlinux"
 }
 
+# built_from SRC FRAGMENT...: "TREE-FRAGSUM" of a clean git tree, the key
+# under which ci/lint.sh and this script record what a kernel was built
+# from (build/kernels/FLAVOUR/tree); empty when the tree has local changes.
+built_from() {
+	local src=$1 tree
+	shift
+	[ -z "$(git -C "$src" status --porcelain --untracked-files=no 2>/dev/null)" ] || return 0
+	tree=$(git -C "$src" rev-parse -q --verify 'HEAD^{tree}' 2>/dev/null) || return 0
+	echo "$tree-$(cat "$@" | sha256sum | cut -c1-16)"
+}
+
+# flavour FLAVOUR SRC OBJ FRAGMENT...: build and install unless the kernel
+# in build/kernels/FLAVOUR was built from exactly this tree and config.
+flavour() {
+	local fl=$1 src=$2 obj=$3 key
+	shift 3
+	key=$(built_from "$src" "$@")
+	if [ -n "$key" ] && [ -f "$BUILD/kernels/$fl/vmlinux" ] &&
+		[ "$(cat "$BUILD/kernels/$fl/tree" 2>/dev/null)" = "$key" ]; then
+		say "$fl: up to date ($BUILD/kernels/$fl/vmlinux)"
+		return 0
+	fi
+	build "$src" "$obj" "$@"
+	install_kernel "$obj" "$fl" "$src"
+	if [ -n "$key" ]; then echo "$key" >"$BUILD/kernels/$fl/tree"; fi
+}
+
 case ${1:-} in
 ours)
 	"$TOP/ci/sources.sh" ours
-	build "$BUILD/src/linux-6.1" "$BUILD/obj/linux-6.1" \
+	flavour ours "$BUILD/src/linux-6.1" "$BUILD/obj/linux-6.1" \
 		"$CONFIGS/l1-lean.config" "$CONFIGS/kunit.config"
-	install_kernel "$BUILD/obj/linux-6.1" ours "$BUILD/src/linux-6.1"
 	;;
 ref)
 	"$TOP/ci/sources.sh" ref
-	build "$BUILD/src/linux-6.12" "$BUILD/obj/linux-6.12" "$CONFIGS/l1-lean.config"
-	install_kernel "$BUILD/obj/linux-6.12" ref "$BUILD/src/linux-6.12"
+	flavour ref "$BUILD/src/linux-6.12" "$BUILD/obj/linux-6.12" "$CONFIGS/l1-lean.config"
 	;;
 build)
 	shift

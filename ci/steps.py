@@ -34,7 +34,7 @@ RESULTS = os.environ.get("RESULTS", os.path.join(BUILD, "results"))
 STEPS_DIR = os.path.join(RESULTS, "steps")
 
 # The main job: what `make demo` builds before it boots (ci/demo.sh).
-DEMO_STEPS = ["bases-demo", "qemu-l0", "sources-ours", "kernel-ours", "tools", "l2-progs",
+DEMO_STEPS = ["bases-demo", "qemu-l0-build", "sources-ours", "kernel-ours", "tools", "l2-progs",
               "initramfs"]
 
 
