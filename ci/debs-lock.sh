@@ -81,10 +81,18 @@ update)
 	echo "ci/debs.lock: $changed of ${#out[@]} entries moved"
 	;;
 check)
+	# One apt-cache call for all entries: "pkg arch version sha256" records.
+	args=()
+	while read -r p a v _; do
+		if [ "$a" = all ]; then args+=("$p=$v"); else args+=("$p:$a=$v"); fi
+	done < <(awk '!/^#/ && NF' "$LOCK")
+	known=$(apt-cache show "${args[@]}" 2>/dev/null | awk '
+		/^Package: / { p = $2 } /^Architecture: / { a = $2 } /^Version: / { v = $2 }
+		/^SHA256: / { print p, a, v, $2 }' || true)
 	bad=0 n=0
 	while read -r p a v s; do
 		n=$((n + 1))
-		got=$(sha_of "$p" "$a" "$v")
+		got=$(awk -v p="$p" -v a="$a" -v v="$v" '$1 == p && $2 == a && $3 == v { print $4; exit }' <<<"$known")
 		if [ -z "$got" ]; then
 			say "$p:$a=$v is not served any more (newest: $(newest_version "$p" "$a"))"
 			bad=1
