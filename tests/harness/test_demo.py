@@ -25,6 +25,13 @@ def demo():
     return nv2test.boot("demo", "demo")
 
 
+def test_demo_runs_on_our_l0(demo):
+    """The main job shows what we ship: our QEMU 10.0 L0 (Debian's does not
+    maintain the L2 counters nvlat reports)."""
+    assert demo.cmd, "no demo.cmd (the L0 command line)"
+    assert demo.cmd.split()[0].endswith("/obj/qemu-10.0/qemu-system-ppc64"), demo.cmd.split()[0]
+
+
 def test_demo_uses_nestedv2(demo):
     assert "kvm-hv: nested API: PAPR nestedv2 (H_GUEST_*)" in demo.console
     assert demo.facts.get("kvm_create_vm") == "ok", demo.facts
