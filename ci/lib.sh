@@ -234,7 +234,7 @@ DEBS_LOCK=$TOP/ci/debs.lock
 lock_get() {
 	local line
 	line=$(awk -v p="$1" -v a="$2" '$1 == p && $2 == a { print $3, $4; exit }' "$DEBS_LOCK")
-	[ -n "$line" ] || die "$1:$2 is not in ci/debs.lock: add it with 'ci/rebase.sh lock-add $1:$2'"
+	[ -n "$line" ] || die "$1:$2 is not in ci/debs.lock: add it with 'ci/debs-lock.sh add $1:$2'"
 	echo "$line"
 }
 

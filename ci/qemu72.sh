@@ -319,6 +319,8 @@ do_payload() {
 		mapfile -t -O ${#queue[@]} queue < <(needed "$(realpath "$SYSROOT/$rel")")
 	done
 	# vof.bin: Debian's qemu-system-data of the same version (ci/debs.lock).
+	ver=$(lock_get qemu-system-data all)
+	ver=${ver% *}
 	vofdeb=$(locked_deb qemu-system-data all)
 	rm -rf "$BUILD/tmp/qemu72-data"
 	mkdir -p "$BUILD/tmp/qemu72-data"
