@@ -92,11 +92,22 @@ def sample_events():
     return out
 
 
+def boot_events():
+    """The first event of each L1 CPU: the kernel's delta counts from when
+    the counters started (seconds), not one switch; nvlat leaves it out."""
+    out = []
+    for pid, tid, vcpu, _, _, cpu in VCPUS:
+        out.append((T0, pid, tid, cpu, vcpu, 5_000_000_000 + cpu,
+                    7_000_000_000 + cpu, 90_000_000_000 + cpu))
+    return out
+
+
 def sample_capture():
     data = bytearray(header())
     data += info("nvlat", "sample")
     seen = set()
-    for n, ev in enumerate(sample_events()):
+    for n, ev in enumerate(boot_events() + sample_events()):
+        n -= len(VCPUS)
         t, pid, tid = ev[0], ev[1], ev[2]
         if tid not in seen:
             seen.add(tid)
@@ -115,7 +126,8 @@ def sample_perf_script():
         "# ========",
         "#",
     ]
-    for n, (t, pid, tid, cpu, vcpu, a, b, c) in enumerate(sample_events()):
+    for n, (t, pid, tid, cpu, vcpu, a, b, c) in enumerate(boot_events() + sample_events()):
+        n -= len(VCPUS)
         comm = next(v[3] for v in VCPUS if v[1] == tid)
         if n % 50 == 10:   # another event in the same trace: skipped
             lines.append(f"{'qemu-system-ppc':>16} {pid:>6}/{pid:<6} [{cpu:03d}] "

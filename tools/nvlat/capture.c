@@ -265,6 +265,37 @@ static int check_record(const unsigned char *p, size_t rem, size_t *rlen)
 	return CR_OK;
 }
 
+/*
+ * Resynchronising after damage: only a record of a known type and of a
+ * length it can have is a candidate (event 60, lost 28 bytes, task and
+ * info up to RESYNC_MAX), so at most RESYNC_MAX bytes are checksummed per
+ * byte offset and the scan is linear in the size of the damage, whatever
+ * the bytes (a fake marker with a 64 KiB length used to cost a 64 KiB
+ * CRC at every offset).  Longer info records and unknown types right
+ * after damage are skipped with it.
+ */
+#define RESYNC_MAX (REC_MIN + 8 + 2 * 256)
+
+static int resync_candidate(const unsigned char *p, size_t rem)
+{
+	uint32_t len;
+
+	if (rem < REC_HDR || get16(p) != REC_MARK)
+		return 0;
+	len = get32(p + 4);
+	switch (get16(p + 2)) {
+	case REC_EVENT:
+		return len == REC_MIN + EVENT_PAYLOAD;
+	case REC_LOST:
+		return len == REC_MIN + 16;
+	case REC_TASK:
+	case REC_INFO:
+		return len >= REC_MIN + 2 && len <= RESYNC_MAX;
+	default:
+		return 0;
+	}
+}
+
 struct rd {
 	const char *path;
 	long bad;
@@ -328,7 +359,20 @@ static int dispatch(struct rd *rd, const unsigned char *p, size_t len,
 			break;
 		ops->lost(get64(d), get64(d + 8));
 		return 0;
-	default:        /* REC_INFO and types from newer versions */
+	case REC_INFO: {
+		char kv[256], *eq;
+		size_t n = dl < sizeof(kv) - 1 ? dl : sizeof(kv) - 1;
+
+		memcpy(kv, d, n);
+		kv[n] = '\0';
+		eq = strchr(kv, '=');
+		if (eq && ops->info) {
+			*eq = '\0';
+			ops->info(kv, eq + 1);
+		}
+		return 0;
+	}
+	default:        /* types from newer versions */
 		return 0;
 	}
 	bad(rd, "offset %zu: record of type %u is too short (%zu bytes of payload); skipped",
@@ -434,7 +478,7 @@ long replay_capture(const char *path, const struct source_ops *ops)
 		}
 		why = why_bad;
 		for (o = off + 1; o + REC_MIN <= len; o++) {
-			if (buf[o] == (REC_MARK & 0xff) &&
+			if (buf[o] == (REC_MARK & 0xff) && resync_candidate(buf + o, len - o) &&
 			    check_record(buf + o, len - o, &rlen) == CR_OK)
 				break;
 		}

@@ -15,12 +15,14 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
 #include "nvlat.h"
 
-#define NBUCKET 4096
+#define MAXPCT 16
+#define BACKWARDS (1ull << 63)  /* a delta this big is a counter gone backwards */
 
 static struct {
 	int format, hist, record, verbose, live;
@@ -38,31 +40,85 @@ static struct {
 	uint64_t events, lost, bad;             /* this interval */
 	uint64_t tot_events, tot_lost, tot_bad; /* whole run */
 
-	struct entry *hash[NBUCKET];
+	uint64_t dropped_first, dropped_back;   /* this interval */
+	uint64_t tot_first, tot_back;
+
+	/* entries by (pid << 32 | vcpu); all of them in a list for the reports */
+	struct u64map emap;
 	struct entry **all;
 	size_t nall, capall;
+
+	struct u64map cpus_seen;        /* L1 CPUs that had their first event */
+	struct u64map pids_seen;        /* every VM pid, before the filters */
+	struct u64map pidless;          /* pid-less input: vcpu -> first tid */
+	int ambiguous;
+	int32_t amb_vcpu;
+	uint32_t amb_tid[2];
+	uint64_t matched;               /* events that passed --vm */
+
+	int first_rule;                 /* leave out the first event per L1 CPU */
+
+	double pct[MAXPCT];
+	int npct;
+	int sort_comp, sort_key, sort_pct;
+	size_t top;
 } P;
 
+enum { SK_PID, SK_VM, SK_VCPU, SK_COUNT, SK_MEAN, SK_MIN, SK_MAX, SK_SUM,
+       SK_SWITCH, SK_PCT };
+
 /* ---- aggregation ---- */
+static uint64_t ekey(uint32_t pid, int32_t vcpu)
+{
+	return (uint64_t)pid << 32 | (uint32_t)vcpu;
+}
+
 static struct entry *get_entry(uint32_t pid, int32_t vcpu)
 {
-	size_t h = ((size_t)pid * 2654435761u + (size_t)(uint32_t)vcpu * 40503u) % NBUCKET;
+	int isnew;
+	uint64_t *slot = u64map_put(&P.emap, ekey(pid, vcpu), 0, &isnew);
 	struct entry *e;
 
-	for (e = P.hash[h]; e; e = e->next)
-		if (e->pid == pid && e->vcpu == vcpu)
-			return e;
+	if (!isnew)
+		return (struct entry *)(uintptr_t)*slot;
 	e = xcalloc(1, sizeof(*e));
 	e->pid = pid;
 	e->vcpu = vcpu;
-	e->next = P.hash[h];
-	P.hash[h] = e;
+	*slot = (uint64_t)(uintptr_t)e;
 	if (P.nall == P.capall) {
 		P.capall = P.capall ? P.capall * 2 : 64;
 		P.all = xrealloc(P.all, P.capall * sizeof(*P.all));
 	}
 	P.all[P.nall++] = e;
 	return e;
+}
+
+static void free_entry(struct entry *e)
+{
+	for (int k = 0; k < NCOMP; k++)
+		series_free(&e->s[k]);
+	free(e);
+}
+
+/* After a report: forget the VMs and vCPUs that had no events in it, so
+ * memory follows what is live, not everything ever seen. */
+static void drop_idle(void)
+{
+	size_t j = 0;
+
+	u64map_free(&P.emap);
+	for (size_t i = 0; i < P.nall; i++) {
+		struct entry *e = P.all[i];
+
+		if (!e->s[0].n) {
+			free_entry(e);
+			continue;
+		}
+		P.all[j++] = e;
+		*u64map_put(&P.emap, ekey(e->pid, e->vcpu), 0, NULL) =
+			(uint64_t)(uintptr_t)e;
+	}
+	P.nall = j;
 }
 
 static int cmp_entry(const void *a, const void *b)
@@ -75,6 +131,54 @@ static int cmp_entry(const void *a, const void *b)
 	return x->vcpu < y->vcpu ? -1 : x->vcpu > y->vcpu;
 }
 
+static double entry_switch(const struct entry *e)
+{
+	double sw = (double)e->s[C_L1L2].sum + (double)e->s[C_L2L1].sum;
+	double all = sw + (double)e->s[C_RUN].sum;
+
+	return all > 0 ? 100.0 * sw / all : 0.0;
+}
+
+static void set_sortkey(struct entry *e)
+{
+	const struct series *s = &e->s[P.sort_comp];
+	uint64_t v;
+
+	switch (P.sort_key) {
+	case SK_COUNT: e->sortkey = (double)s->n; break;
+	case SK_MEAN: e->sortkey = s->n ? (double)s->sum / (double)s->n : 0; break;
+	case SK_MIN: e->sortkey = (double)s->min; break;
+	case SK_MAX: e->sortkey = (double)s->max; break;
+	case SK_SUM: e->sortkey = (double)s->sum; break;
+	case SK_SWITCH: e->sortkey = entry_switch(e); break;
+	case SK_PCT:
+		series_percentiles(s, &P.pct[P.sort_pct], 1, &v);
+		e->sortkey = (double)v;
+		break;
+	default: e->sortkey = 0; break;
+	}
+}
+
+/* --sort: numbers largest first, names and ids in order; ties by pid/vcpu */
+static int cmp_sorted(const void *a, const void *b)
+{
+	const struct entry *x = *(struct entry *const *)a;
+	const struct entry *y = *(struct entry *const *)b;
+
+	if (P.sort_key == SK_VM) {
+		int c = strcmp(names_vm(x->pid), names_vm(y->pid));
+
+		if (c)
+			return c;
+	} else if (P.sort_key == SK_VCPU) {
+		if (x->vcpu != y->vcpu)
+			return x->vcpu < y->vcpu ? -1 : 1;
+	} else if (P.sort_key != SK_PID && x->sortkey != y->sortkey) {
+		return x->sortkey > y->sortkey ? -1 : 1;
+	}
+	return cmp_entry(a, b);
+}
+
 static void flush(uint64_t start, uint64_t end, int force)
 {
 	struct report r;
@@ -82,7 +186,8 @@ static void flush(uint64_t start, uint64_t end, int force)
 
 	if (P.record)
 		return;
-	if (!force && !P.events && !P.lost && !P.bad)
+	if (!force && !P.events && !P.lost && !P.bad && !P.dropped_first &&
+	    !P.dropped_back)
 		return;
 	memset(&r, 0, sizeof(r));
 	vms = xcalloc(P.nall, sizeof(*vms));
@@ -104,8 +209,26 @@ static void flush(uint64_t start, uint64_t end, int force)
 		for (; j < r.nvcpus && vcpus[j]->pid == vms[i]->pid; j++)
 			vms[i]->nvcpus++;
 	}
+	if (P.sort_key != SK_PID) {
+		for (size_t i = 0; i < r.nvms; i++)
+			set_sortkey(vms[i]);
+		for (size_t i = 0; i < r.nvcpus; i++)
+			set_sortkey(vcpus[i]);
+		qsort(vms, r.nvms, sizeof(*vms), cmp_sorted);
+		qsort(vcpus, r.nvcpus, sizeof(*vcpus), cmp_sorted);
+	}
+	r.top_vms = r.nvms;
+	r.top_vcpus = r.nvcpus;
+	if (P.top) {
+		if (r.nvms > P.top)
+			r.nvms = P.top;
+		if (r.nvcpus > P.top)
+			r.nvcpus = P.top;
+	}
 	r.format = P.format;
 	r.hist = P.hist;
+	r.pct = P.pct;
+	r.npct = P.npct;
 	r.source = P.source;
 	r.interval = P.interval;
 	r.intervals = P.interval_ns != 0;
@@ -114,12 +237,14 @@ static void flush(uint64_t start, uint64_t end, int force)
 	r.events = P.events;
 	r.lost = P.lost;
 	r.bad = P.bad;
+	r.dropped_first = P.dropped_first;
+	r.dropped_back = P.dropped_back;
 	r.vms = vms;
 	r.vcpus = vcpus;
 	if (P.format == OUT_TABLE && P.reports)
 		fputc('\n', stdout);
 	if (P.format == OUT_CSV && !P.reports)
-		output_csv_header(stdout);
+		output_csv_header(stdout, P.pct, P.npct);
 	output_report(stdout, &r);
 	P.reports++;
 	free(vms);
@@ -127,7 +252,9 @@ static void flush(uint64_t start, uint64_t end, int force)
 	for (size_t i = 0; i < P.nall; i++)
 		for (int c = 0; c < NCOMP; c++)
 			series_reset(&P.all[i]->s[c]);
-	P.events = P.lost = P.bad = 0;
+	if (P.interval_ns)
+		drop_idle();
+	P.events = P.lost = P.bad = P.dropped_first = P.dropped_back = 0;
 }
 
 static int wanted(const struct nv_event *ev)
@@ -181,18 +308,68 @@ static int replay_clock(uint64_t t)
 	return 0;
 }
 
+/*
+ * Input without the VM pid (perf script without the pid field, ftrace text
+ * without tgid): each vcpu_id must belong to one thread, or vCPUs of
+ * different VMs would be merged.  Remember the first conflict.
+ */
+static void check_pidless(const struct nv_event *ev)
+{
+	int isnew;
+	uint64_t *tid = u64map_put(&P.pidless, (uint32_t)ev->vcpu, ev->tid, &isnew);
+
+	if (!isnew && *tid != ev->tid && ev->tid && *tid && !P.ambiguous) {
+		P.ambiguous = 1;
+		P.amb_vcpu = ev->vcpu;
+		P.amb_tid[0] = (uint32_t)*tid;
+		P.amb_tid[1] = ev->tid;
+	}
+}
+
 static int pl_event(const struct nv_event *ev)
 {
+	int first = 0;
+
 	if (!P.live && replay_clock(ev->time_ns))
 		return 1;
+	u64map_put(&P.pids_seen, ev->pid, 0, NULL);
+	if (!ev->pid)
+		check_pidless(ev);
+	/* The kernel's deltas are per L1 CPU, from the counters at that CPU's
+	 * previous event: the first event of each CPU counts from whenever
+	 * (boot, or the last time the tracepoint was on).  Not a latency. */
+	if (ev->cpu != NV_NOCPU && P.first_rule) {
+		u64map_put(&P.cpus_seen, ev->cpu, 0, &first);
+		if (first && P.record) {
+			/* keep it in the capture, whatever the filter: its
+			 * replay leaves it out again */
+			cap_event(&P.cap, ev);
+			P.tot_events++;
+			return 0;
+		}
+	}
 	if (!wanted(ev))
 		return 0;
-	P.events++;
-	P.tot_events++;
+	P.matched++;
 	if (P.record) {
+		P.events++;
+		P.tot_events++;
 		cap_event(&P.cap, ev);
 		return 0;
 	}
+	if (first) {
+		P.dropped_first++;
+		P.tot_first++;
+		return 0;
+	}
+	/* unsigned deltas of a counter that went backwards: ~1.8e19 */
+	if ((ev->v[0] | ev->v[1] | ev->v[2]) >= BACKWARDS) {
+		P.dropped_back++;
+		P.tot_back++;
+		return 0;
+	}
+	P.events++;
+	P.tot_events++;
 	{
 		struct entry *v = get_entry(ev->pid, ev->vcpu);
 		struct entry *m = get_entry(ev->pid, -1);
@@ -249,8 +426,19 @@ static void pl_tick(uint64_t now, int final)
 		flush(P.iv_start, now, 1);
 }
 
+/* A capture of another tracepoint (--tracepoint, for tests): its values
+ * are not the kernel's per-CPU deltas, so no first event is left out. */
+static void pl_info(const char *key, const char *value)
+{
+	if (!strcmp(key, "tracepoint") && strcmp(value, "kvm_hv:kvmppc_vcpu_stats"))
+		P.first_rule = 0;
+	if (P.record && !strcmp(key, "tracepoint"))
+		cap_info(&P.cap, key, value);
+}
+
 static const struct source_ops ops = {
 	.event = pl_event, .task = pl_task, .lost = pl_lost, .bad = pl_bad,
+	.info = pl_info,
 };
 
 /* ---- command line ---- */
@@ -354,7 +542,7 @@ static int usage_error(const char *fmt, ...)
 
 enum {
 	O_PSCRIPT = 256, O_JSON, O_CSV, O_HIST, O_VM, O_VCPU, O_PMU,
-	O_TRACEPOINT, O_FIELDS,
+	O_TRACEPOINT, O_FIELDS, O_PCTS, O_SORT, O_TOP,
 };
 
 static const struct option longopts[] = {
@@ -373,11 +561,148 @@ static const struct option longopts[] = {
 	{ "mmap-pages", required_argument, NULL, 'm' },
 	{ "tracepoint", required_argument, NULL, O_TRACEPOINT },
 	{ "fields", required_argument, NULL, O_FIELDS },
+	{ "percentiles", required_argument, NULL, O_PCTS },
+	{ "sort", required_argument, NULL, O_SORT },
+	{ "top", required_argument, NULL, O_TOP },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
 };
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* "50,99,99.9" -> P.pct (sorted, distinct) */
+static int parse_pcts(const char *arg)
+{
+	char *buf = xstrdup(arg), *save = NULL, *tok;
+	int n = 0, ok = 1;
+
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *e;
+		double v;
+
+		errno = 0;
+		v = strtod(tok, &e);
+		if (errno || e == tok || *e || !(v > 0 && v <= 100) || n == MAXPCT) {
+			ok = 0;
+			break;
+		}
+		P.pct[n++] = v;
+	}
+	free(buf);
+	if (!ok || !n)
+		return -1;
+	qsort(P.pct, (size_t)n, sizeof(P.pct[0]), cmp_double);
+	P.npct = 0;
+	for (int i = 0; i < n; i++)
+		if (!P.npct || P.pct[i] != P.pct[P.npct - 1])
+			P.pct[P.npct++] = P.pct[i];
+	return 0;
+}
+
+/* --sort [COMPONENT.]COLUMN */
+static int parse_sort(const char *arg)
+{
+	static const char *const keys[] = {
+		[SK_PID] = "pid", [SK_VM] = "vm", [SK_VCPU] = "vcpu",
+		[SK_COUNT] = "count", [SK_MEAN] = "mean", [SK_MIN] = "min",
+		[SK_MAX] = "max", [SK_SUM] = "sum", [SK_SWITCH] = "switch",
+	};
+	const char *dot = strchr(arg, '.'), *col = arg;
+
+	P.sort_comp = C_L1L2;
+	if (dot) {
+		int c;
+
+		for (c = 0; c < NCOMP; c++)
+			if (strlen(comp_name[c]) == (size_t)(dot - arg) &&
+			    !strncmp(arg, comp_name[c], (size_t)(dot - arg)))
+				break;
+		if (c == NCOMP)
+			return -1;
+		P.sort_comp = c;
+		col = dot + 1;
+	}
+	if (!strcasecmp(col, "switch%") || !strcasecmp(col, "switch_pct")) {
+		P.sort_key = SK_SWITCH;
+		return 0;
+	}
+	for (int k = 0; k < SK_PCT; k++) {
+		if (!strcasecmp(col, keys[k])) {
+			P.sort_key = k;
+			return 0;
+		}
+	}
+	if ((col[0] == 'p' || col[0] == 'P') && col[1]) {
+		char *e;
+		double v = strtod(col + 1, &e);
+
+		if (!*e && v > 0 && v <= 100) {
+			P.sort_key = SK_PCT;
+			P.pct[MAXPCT - 1] = v;  /* looked up after the list is known */
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* --vm matched nothing: say what the input does have. */
+static void explain_no_vm(void)
+{
+	uint64_t *pids = xcalloc(P.pids_seen.n + 1, sizeof(*pids));
+	size_t n = 0, named = 0;
+
+	for (size_t i = 0; i < P.pids_seen.cap; i++)
+		if (P.pids_seen.used[i])
+			pids[n++] = P.pids_seen.keys[i];
+	qsort(pids, n, sizeof(*pids), cmp_u64);
+	for (size_t i = 0; i < n; i++)
+		if (*names_vm((uint32_t)pids[i]))
+			named++;
+	fprintf(stderr, "%s: --vm ", prog);
+	for (size_t i = 0; i < P.nvm_names; i++)
+		fprintf(stderr, "%s%s", i ? ", " : "", P.vm_names[i]);
+	for (size_t i = 0; i < P.nvm_pids; i++)
+		fprintf(stderr, "%s%u", i || P.nvm_names ? ", " : "", P.vm_pids[i]);
+	fprintf(stderr, " matched no VM");
+	if (P.nvcpus)
+		fprintf(stderr, " (with --vcpu)");
+	if (!named && P.nvm_names)
+		fprintf(stderr, "; the input has no VM names (perf script and ftrace "
+			"text carry none): select by pid instead");
+	fprintf(stderr, "; VMs in the input:");
+	for (size_t i = 0; i < n && i < 20; i++) {
+		const char *nm = names_vm((uint32_t)pids[i]);
+		char buf[128];
+
+		if (*nm) {
+			name_printable(nm, buf, sizeof(buf), 40);
+			fprintf(stderr, " %s (pid %" PRIu64 ")%s", buf, pids[i],
+				i + 1 < n ? "," : "");
+		} else {
+			fprintf(stderr, " pid %" PRIu64 "%s%s", pids[i],
+				pids[i] ? "" : " (no pid in the input)",
+				i + 1 < n ? "," : "");
+		}
+	}
+	if (n > 20)
+		fprintf(stderr, " and %zu more", n - 20);
+	fputc('\n', stderr);
+	free(pids);
+}
 
 int main(int argc, char **argv)
 {
@@ -390,6 +715,14 @@ int main(int argc, char **argv)
 	int pmu = 0, pid = -1, nformats = 0, c, rc = EX_OK;
 	long nbad = 0;
 	char *fields_buf = NULL;
+	double sort_pct = 0;
+
+	P.first_rule = 1;
+	P.pct[0] = 50;
+	P.pct[1] = 90;
+	P.pct[2] = 99;
+	P.pct[3] = 99.9;
+	P.npct = 4;
 
 	memcpy(lo.fields, tp_default_fields, sizeof(lo.fields));
 	if (argc > 1 && strcmp(argv[1], "record") == 0) {
@@ -472,6 +805,23 @@ int main(int argc, char **argv)
 		case O_FIELDS:
 			fields_arg = optarg;
 			break;
+		case O_PCTS:
+			if (parse_pcts(optarg))
+				USAGE("bad percentile list '%s' (up to %d numbers in (0, 100], e.g. 50,99,99.9)",
+				      optarg, MAXPCT);
+			break;
+		case O_SORT:
+			if (parse_sort(optarg))
+				USAGE("bad sort column '%s' (pid, vm, vcpu, count, mean, min, max, sum, switch, pNN; "
+				      "prefix l1_to_l2., l2_to_l1. or l2_runtime. for another component)", optarg);
+			if (P.sort_key == SK_PCT)
+				sort_pct = P.pct[MAXPCT - 1];
+			break;
+		case O_TOP:
+			if (parse_u64(optarg, &v) || v == 0 || v > UINT32_MAX)
+				USAGE("bad --top count '%s' (a number > 0)", optarg);
+			P.top = (size_t)v;
+			break;
 		case 'v':
 			P.verbose = lo.verbose = 1;
 			break;
@@ -506,6 +856,24 @@ int main(int argc, char **argv)
 		USAGE("-o FILE goes with record (nvlat record -o FILE)");
 	if (P.record && (nformats || P.hist || P.interval_ns))
 		USAGE("record writes a capture; --json, --csv, --hist and -i apply when replaying it");
+	if (P.record && (P.sort_key != SK_PID || P.top || P.npct != 4 || P.pct[3] != 99.9))
+		USAGE("record writes a capture; --sort, --top and --percentiles apply when replaying it");
+	if (pmu && (P.sort_key != SK_PID || P.top || P.npct != 4 || P.pct[3] != 99.9))
+		USAGE("--sort, --top and --percentiles need the tracepoint; --pmu only counts totals");
+	if (P.sort_key == SK_PCT) {
+		/* sort by a percentile: it must be one of those printed */
+		for (P.sort_pct = 0; P.sort_pct < P.npct; P.sort_pct++)
+			if (P.pct[P.sort_pct] == sort_pct)
+				break;
+		if (P.sort_pct == P.npct) {
+			if (P.npct == MAXPCT)
+				USAGE("--sort p%g: not among --percentiles", sort_pct);
+			P.pct[P.npct++] = sort_pct;
+			qsort(P.pct, (size_t)P.npct, sizeof(P.pct[0]), cmp_double);
+			for (P.sort_pct = 0; P.pct[P.sort_pct] != sort_pct; P.sort_pct++)
+				;
+		}
+	}
 	if (fields_arg) {
 		char *save = NULL, *tok;
 		int n = 0;
@@ -555,10 +923,25 @@ int main(int argc, char **argv)
 		nbad = replay ? replay_capture(replay, &ops) :
 				replay_perf_script(pscript, &ops);
 		if (nbad < 0) {
+			/* unreadable: no report that could pass for a real one */
 			rc = nbad == -2 ? EX_BADINPUT : EX_FAIL;
-			if (P.record)
-				cap_close(&P.cap);
-			goto out;
+			goto done;
+		}
+		if (P.ambiguous) {
+			msg("%s: this text has no VM pid (perf script without the pid "
+			    "field, or ftrace without tgid) and vCPU %d appears on "
+			    "threads %u and %u, which may be different VMs: nvlat "
+			    "cannot tell the VMs apart; make the text with `perf script "
+			    "-F comm,pid,tid,cpu,time,event,trace` (or trace-cmd/ftrace "
+			    "with the tgid option)", replay ? replay : pscript, (int)P.amb_vcpu,
+			    P.amb_tid[0], P.amb_tid[1]);
+			rc = EX_BADINPUT;
+			goto done;
+		}
+		if ((P.nvm_names || P.nvm_pids) && !P.matched && P.pids_seen.n) {
+			explain_no_vm();
+			rc = EX_USAGE;
+			goto done;
 		}
 		if (!P.have_t0)
 			P.t0 = P.iv_start = P.last_ts = 0;
@@ -571,31 +954,54 @@ int main(int argc, char **argv)
 	} else {
 		P.source = "live";
 		P.live = 1;
+		P.first_rule = !strcmp(lo.tracepoint, "kvm_hv:kvmppc_vcpu_stats");
 		lo.interval_ns = P.interval_ns;
 		lo.duration_ns = P.duration_ns;
 		rc = live_run(&lo, &ops, pl_tick);
+		if (!rc && (P.nvm_names || P.nvm_pids) && !P.matched && P.pids_seen.n) {
+			explain_no_vm();
+			rc = EX_USAGE;
+		}
 	}
+done:
 	if (P.record) {
-		if (cap_close(&P.cap) && !rc)
-			rc = EX_FAIL;
-		else
+		int failed = rc && rc != EX_BADINPUT;
+
+		if (cap_close(&P.cap))
+			failed = 1;
+		if (failed) {
+			/* a capture that failed is not left to look like one */
+			if (strcmp(output, "-") != 0 && unlink(output) == 0)
+				msg("removed %s: nothing was recorded", output);
+			if (!rc || rc == EX_BADINPUT)
+				rc = EX_FAIL;
+		} else {
 			msg("recorded %" PRIu64 " events (%" PRIu64 " lost) to %s",
 			    P.tot_events, P.tot_lost, output);
+		}
 	}
-	if (nbad > 0)
+	if (nbad > 0 && rc == EX_BADINPUT)
 		msg("%ld bad input record%s skipped; the report covers every good event",
 		    nbad, nbad == 1 ? "" : "s");
+	/* a report that could not be written is a failure (> /dev/full) */
+	if (!P.record || strcmp(output, "-") != 0) {
+		if (fflush(stdout) || ferror(stdout)) {
+			msg("writing the report: %s", strerror(errno ? errno : EIO));
+			rc = EX_FAIL;
+		}
+	}
 out:
 	free(fields_buf);
 	free(P.vm_names);
 	free(P.vm_pids);
 	free(P.vcpus);
-	for (size_t i = 0; i < P.nall; i++) {
-		for (int k = 0; k < NCOMP; k++)
-			series_free(&P.all[i]->s[k]);
-		free(P.all[i]);
-	}
+	for (size_t i = 0; i < P.nall; i++)
+		free_entry(P.all[i]);
 	free(P.all);
+	u64map_free(&P.emap);
+	u64map_free(&P.cpus_seen);
+	u64map_free(&P.pids_seen);
+	u64map_free(&P.pidless);
 	names_free();
 	return rc;
 }
