@@ -582,8 +582,12 @@ static int parse_pcts(const char *arg)
 {
 	char *buf = xstrdup(arg), *save = NULL, *tok;
 	int n = 0, ok = 1;
+	size_t al = strlen(arg);
 
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+	if (!al || arg[0] == ',' || arg[al - 1] == ',' || strstr(arg, ",,"))
+		ok = 0;         /* an empty item */
+
+	for (tok = strtok_r(buf, ",", &save); tok && ok; tok = strtok_r(NULL, ",", &save)) {
 		char *e;
 		double v;
 
@@ -624,10 +628,10 @@ static int parse_sort(const char *arg)
 			if (strlen(comp_name[c]) == (size_t)(dot - arg) &&
 			    !strncmp(arg, comp_name[c], (size_t)(dot - arg)))
 				break;
-		if (c == NCOMP)
-			return -1;
-		P.sort_comp = c;
-		col = dot + 1;
+		if (c < NCOMP) {        /* else the '.' is in "p99.9" */
+			P.sort_comp = c;
+			col = dot + 1;
+		}
 	}
 	if (!strcasecmp(col, "switch%") || !strcasecmp(col, "switch_pct")) {
 		P.sort_key = SK_SWITCH;
