@@ -22,6 +22,8 @@
 #include "nvlat.h"
 
 #define MAXPCT 16
+#define CPU_BITS 8192
+#define ECACHE 256
 #define BACKWARDS (1ull << 63)  /* a delta this big is a counter gone backwards */
 
 static struct {
@@ -48,7 +50,9 @@ static struct {
 	struct entry **all;
 	size_t nall, capall;
 
-	struct u64map cpus_seen;        /* L1 CPUs that had their first event */
+	struct u64map cpus_seen;        /* L1 CPUs >= CPU_BITS that had their first event */
+	uint64_t cpu_bits[CPU_BITS / 64];       /* the others */
+	struct entry *ecache[ECACHE];   /* direct-mapped cache of emap */
 	struct u64map pids_seen;        /* every VM pid, before the filters */
 	struct u64map pidless;          /* pid-less input: vcpu -> first tid */
 	int ambiguous;
@@ -76,12 +80,15 @@ static uint64_t ekey(uint32_t pid, int32_t vcpu)
 static struct entry *get_entry(uint32_t pid, int32_t vcpu)
 {
 	int isnew;
-	uint64_t *slot = u64map_put(&P.emap, ekey(pid, vcpu), 0, &isnew);
-	struct entry *e;
+	struct entry **c = &P.ecache[(pid * 31u + (uint32_t)vcpu) % ECACHE], *e;
+	uint64_t *slot;
 
+	if (*c && (*c)->pid == pid && (*c)->vcpu == vcpu)
+		return *c;
+	slot = u64map_put(&P.emap, ekey(pid, vcpu), 0, &isnew);
 	if (!isnew)
-		return (struct entry *)(uintptr_t)*slot;
-	e = xcalloc(1, sizeof(*e));
+		return *c = (struct entry *)(uintptr_t)*slot;
+	*c = e = xcalloc(1, sizeof(*e));
 	e->pid = pid;
 	e->vcpu = vcpu;
 	*slot = (uint64_t)(uintptr_t)e;
@@ -106,6 +113,7 @@ static void drop_idle(void)
 {
 	size_t j = 0;
 
+	memset(P.ecache, 0, sizeof(P.ecache));
 	u64map_free(&P.emap);
 	for (size_t i = 0; i < P.nall; i++) {
 		struct entry *e = P.all[i];
@@ -332,14 +340,22 @@ static int pl_event(const struct nv_event *ev)
 
 	if (!P.live && replay_clock(ev->time_ns))
 		return 1;
-	u64map_put(&P.pids_seen, ev->pid, 0, NULL);
+	if (P.nvm_names || P.nvm_pids)  /* for the message if none matches */
+		u64map_put(&P.pids_seen, ev->pid, 0, NULL);
 	if (!ev->pid)
 		check_pidless(ev);
 	/* The kernel's deltas are per L1 CPU, from the counters at that CPU's
 	 * previous event: the first event of each CPU counts from whenever
 	 * (boot, or the last time the tracepoint was on).  Not a latency. */
 	if (ev->cpu != NV_NOCPU && P.first_rule) {
-		u64map_put(&P.cpus_seen, ev->cpu, 0, &first);
+		if (ev->cpu < CPU_BITS) {
+			uint64_t bit = 1ull << (ev->cpu % 64), *w = &P.cpu_bits[ev->cpu / 64];
+
+			first = !(*w & bit);
+			*w |= bit;
+		} else {
+			u64map_put(&P.cpus_seen, ev->cpu, 0, &first);
+		}
 		if (first && P.record) {
 			/* keep it in the capture, whatever the filter: its
 			 * replay leaves it out again */
