@@ -43,6 +43,7 @@ struct nv_event {
 
 /* ---- util.c ---- */
 extern const char *prog;
+extern int msg_quiet;           /* fuzz targets: no messages */
 void msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t m);

@@ -10,11 +10,14 @@
 #include "nvlat.h"
 
 const char *prog = "nvlat";
+int msg_quiet;
 
 void msg(const char *fmt, ...)
 {
 	va_list ap;
 
+	if (msg_quiet)
+		return;
 	fprintf(stderr, "%s: ", prog);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
