@@ -309,7 +309,7 @@ static void bad(struct rd *rd, const char *fmt, ...)
 	va_list ap;
 
 	rd->ops->bad();
-	if (++rd->bad > MAX_SHOWN)
+	if (++rd->bad > MAX_SHOWN || msg_quiet)
 		return;
 	fprintf(stderr, "%s: %s: ", prog, rd->path);
 	va_start(ap, fmt);
@@ -384,7 +384,7 @@ static int dispatch(struct rd *rd, const unsigned char *p, size_t len,
  * of the record being looked at), not loaded or mapped whole: memory does
  * not grow with the capture, and stdin, pipes and files read alike.
  */
-#define WIN (1u << 20)
+#define WIN (4u * REC_MAX)      /* 256 KiB */
 
 struct win {
 	int fd, eof;
