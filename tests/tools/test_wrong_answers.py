@@ -102,7 +102,7 @@ def test_unreadable_input_gives_no_report(run, tmp_path):
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full")
-@pytest.mark.parametrize("fmt", [[], ["--json"], ["--csv"]])
+@pytest.mark.parametrize("fmt", [[], ["--json"], ["--csv"], ["--json", "-i", "1"]])
 def test_report_write_error(nvlat, sample_nvl, fmt):
     with open("/dev/full", "w") as full:
         p = subprocess.run([str(nvlat), "-r", str(sample_nvl), *fmt], stdout=full,
@@ -110,6 +110,16 @@ def test_report_write_error(nvlat, sample_nvl, fmt):
     # was: exit 0
     assert p.returncode == EX_FAIL
     assert "writing the report: No space left on device" in p.stderr
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full")
+@pytest.mark.parametrize("args", [["--help"], ["script", "-r", "SAMPLE"]])
+def test_other_output_write_error(nvlat, sample_nvl, args):
+    args = [str(sample_nvl) if a == "SAMPLE" else a for a in args]
+    with open("/dev/full", "w") as full:
+        p = subprocess.run([str(nvlat), *args], stdout=full, stderr=subprocess.PIPE,
+                           text=True, timeout=30)
+    assert p.returncode == EX_FAIL and "No space left on device" in p.stderr
 
 
 def _capture(tmp_path, events, tasks=(), raw_tasks=()):

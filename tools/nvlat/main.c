@@ -27,7 +27,8 @@
 #define BACKWARDS (1ull << 63)  /* a delta this big is a counter gone backwards */
 
 static struct {
-	int format, hist, record, verbose, live;
+	int format, hist, record, script, verbose, live;
+	uint64_t over_ns;               /* script --over */
 	const char *source;
 	struct cap_writer cap;
 	const char **vm_names;
@@ -192,7 +193,7 @@ static void flush(uint64_t start, uint64_t end, int force)
 	struct report r;
 	struct entry **vms, **vcpus;
 
-	if (P.record)
+	if (P.record || P.script)
 		return;
 	if (!force && !P.events && !P.lost && !P.bad && !P.dropped_first &&
 	    !P.dropped_back)
@@ -334,6 +335,50 @@ static void check_pidless(const struct nv_event *ev)
 	}
 }
 
+/*
+ * nvlat script: one line per event, with its absolute timestamp (the
+ * input's clock: CLOCK_MONOTONIC live, whatever perf/ftrace printed), so
+ * outliers can be listed and lined up with perf or trace-cmd output.
+ * NOTE says why a report would leave the event out.
+ */
+static void script_event(const struct nv_event *ev, const char *note)
+{
+	char cpu[16], vm[160], th[160];
+
+	if (P.over_ns && ev->v[C_L1L2] < P.over_ns && ev->v[C_L2L1] < P.over_ns)
+		return;
+	P.events++;
+	P.tot_events++;
+	if (ev->cpu == NV_NOCPU)
+		snprintf(cpu, sizeof(cpu), "-");
+	else
+		snprintf(cpu, sizeof(cpu), "%u", ev->cpu);
+	if (P.format == OUT_CSV) {
+		if (!P.reports++)
+			fputs("time_ns,time_s,vm,pid,tid,thread,cpu,vcpu,l1_to_l2_ns,"
+			      "l2_to_l1_ns,l2_runtime_ns,note\n", stdout);
+		printf("%" PRIu64 ",%" PRIu64 ".%09" PRIu64 ",", ev->time_ns,
+		       ev->time_ns / 1000000000u, ev->time_ns % 1000000000u);
+		csv_str(stdout, names_vm(ev->pid));
+		printf(",%u,%u,", ev->pid, ev->tid);
+		csv_str(stdout, names_thread(ev->tid));
+		printf(",%s,%d,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%s\n", ev->cpu == NV_NOCPU ? "" : cpu,
+		       ev->vcpu, ev->v[0], ev->v[1], ev->v[2], note);
+		return;
+	}
+	if (!P.reports++)
+		printf("%20s %-16s %7s %7s %-12s %4s %5s %12s %12s %12s %s\n", "TIME_S", "VM",
+		       "PID", "TID", "THREAD", "CPU", "VCPU", "L1_TO_L2", "L2_TO_L1",
+		       "L2_RUNTIME", "NOTE");
+	name_printable(names_vm(ev->pid), vm, sizeof(vm), 64);
+	name_printable(names_thread(ev->tid), th, sizeof(th), 64);
+	printf("%10" PRIu64 ".%09" PRIu64 " %-16s %7u %7u %-12s %4s %5d %12" PRIu64
+	       " %12" PRIu64 " %12" PRIu64 "%s%s\n", ev->time_ns / 1000000000u,
+	       ev->time_ns % 1000000000u, *vm ? vm : "-", ev->pid, ev->tid,
+	       *th ? th : "-", cpu, ev->vcpu, ev->v[0], ev->v[1], ev->v[2],
+	       *note ? " " : "", note);
+}
+
 static int pl_event(const struct nv_event *ev)
 {
 	int first = 0;
@@ -371,6 +416,11 @@ static int pl_event(const struct nv_event *ev)
 		P.events++;
 		P.tot_events++;
 		cap_event(&P.cap, ev);
+		return 0;
+	}
+	if (P.script) {
+		script_event(ev, first ? "first" :
+			     (ev->v[0] | ev->v[1] | ev->v[2]) >= BACKWARDS ? "backwards" : "");
 		return 0;
 	}
 	if (first) {
@@ -411,6 +461,14 @@ static void pl_lost(uint64_t time_ns, uint64_t count)
 {
 	if (!P.live && time_ns && replay_clock(time_ns))
 		return;
+	if (P.script) {
+		if (P.format == OUT_CSV)
+			printf("%" PRIu64 ",%" PRIu64 ".%09" PRIu64 ",,,,,,,,,,lost %" PRIu64 "\n",
+			       time_ns, time_ns / 1000000000u, time_ns % 1000000000u, count);
+		else
+			printf("%10" PRIu64 ".%09" PRIu64 " lost %" PRIu64 " events\n",
+			       time_ns / 1000000000u, time_ns % 1000000000u, count);
+	}
 	P.lost += count;
 	P.tot_lost += count;
 	if (P.record)
@@ -463,6 +521,8 @@ static const char usage_text[] =
 "       nvlat -r FILE [OPTIONS]              replay an nvlat capture\n"
 "       nvlat --perf-script FILE [OPTIONS]   replay `perf script`, ftrace or trace-cmd text\n"
 "       nvlat record -o FILE [OPTIONS]       record a capture (live, or convert -r/--perf-script)\n"
+"       nvlat script [-r FILE|--perf-script FILE] [--csv] [--over NS]\n"
+"                                            print every event (live or replayed)\n"
 "       nvlat --pmu [-p PID] [OPTIONS]       count with the vpa_pmu PMU (Linux >= 6.13)\n";
 
 static const char help_text[] =
@@ -519,6 +579,14 @@ static const char help_text[] =
 "                        nvlat capture format (- = stdout), with the VM and\n"
 "                        thread names; then replay with -r FILE anywhere\n"
 "\n"
+"Script:\n"
+"  script                print one line per event instead of a report: its\n"
+"                        absolute timestamp (the input's clock), VM, pid, tid,\n"
+"                        thread, L1 CPU, vCPU, the three values in ns and a\n"
+"                        note (first, backwards: what reports leave out), and\n"
+"                        lost-event records; --csv for CSV; --vm/--vcpu/-d apply\n"
+"      --over NS         script: only events with l1_to_l2 or l2_to_l1 >= NS\n"
+"\n"
 "Other:\n"
 "  -m, --mmap-pages N    ring buffer pages per CPU, a power of two (64)\n"
 "  -v, --verbose         say what is opened and how the record is decoded\n"
@@ -552,6 +620,7 @@ static const char help_text[] =
 "  nvlat record -o cap.nvl -d 10; nvlat -r cap.nvl --hist\n"
 "  perf script -F comm,pid,tid,cpu,time,event,trace | nvlat --perf-script -\n"
 "  nvlat -r cap.nvl --sort l2_to_l1.p99.9 --top 5 --percentiles 50,99.9,99.99\n"
+"  nvlat script -r cap.nvl --over 10000      every switch of 10 us or more\n"
 "\n"
 "See nvlat(1) and docs/reporter.md.\n";
 
@@ -578,7 +647,7 @@ static int usage_error(const char *fmt, ...)
 
 enum {
 	O_PSCRIPT = 256, O_JSON, O_CSV, O_HIST, O_VM, O_VCPU, O_PMU,
-	O_TRACEPOINT, O_FIELDS, O_PCTS, O_SORT, O_TOP,
+	O_TRACEPOINT, O_FIELDS, O_PCTS, O_SORT, O_TOP, O_OVER,
 };
 
 static const struct option longopts[] = {
@@ -600,6 +669,7 @@ static const struct option longopts[] = {
 	{ "percentiles", required_argument, NULL, O_PCTS },
 	{ "sort", required_argument, NULL, O_SORT },
 	{ "top", required_argument, NULL, O_TOP },
+	{ "over", required_argument, NULL, O_OVER },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -765,8 +835,11 @@ int main(int argc, char **argv)
 	P.npct = 4;
 
 	memcpy(lo.fields, tp_default_fields, sizeof(lo.fields));
-	if (argc > 1 && strcmp(argv[1], "record") == 0) {
-		P.record = 1;
+	if (argc > 1 && (strcmp(argv[1], "record") == 0 || strcmp(argv[1], "script") == 0)) {
+		if (argv[1][0] == 'r')
+			P.record = 1;
+		else
+			P.script = 1;
 		argv[1] = argv[0];
 		argv++;
 		argc--;
@@ -857,6 +930,11 @@ int main(int argc, char **argv)
 			if (P.sort_key == SK_PCT)
 				sort_pct = P.pct[MAXPCT - 1];
 			break;
+		case O_OVER:
+			if (parse_u64(optarg, &v) || v == 0)
+				USAGE("bad --over value '%s' (nanoseconds > 0)", optarg);
+			P.over_ns = v;
+			break;
 		case O_TOP:
 			if (parse_u64(optarg, &v) || v == 0 || v > UINT32_MAX)
 				USAGE("bad --top count '%s' (a number > 0)", optarg);
@@ -896,6 +974,12 @@ int main(int argc, char **argv)
 		USAGE("-o FILE goes with record (nvlat record -o FILE)");
 	if (P.record && (nformats || P.hist || P.interval_ns))
 		USAGE("record writes a capture; --json, --csv, --hist and -i apply when replaying it");
+	if (P.over_ns && !P.script)
+		USAGE("--over goes with nvlat script");
+	if (P.script && (output || P.format == OUT_JSON || P.hist || P.interval_ns ||
+			 P.sort_key != SK_PID || P.top || P.npct != 4 || P.pct[3] != 99.9))
+		USAGE("script prints each event (text, or --csv); -o, --json, --hist, -i, "
+		      "--sort, --top and --percentiles are for reports");
 	if (P.record && (P.sort_key != SK_PID || P.top || P.npct != 4 || P.pct[3] != 99.9))
 		USAGE("record writes a capture; --sort, --top and --percentiles apply when replaying it");
 	if (pmu && (P.sort_key != SK_PID || P.top || P.npct != 4 || P.pct[3] != 99.9))
@@ -985,7 +1069,9 @@ int main(int argc, char **argv)
 		}
 		if (!P.have_t0)
 			P.t0 = P.iv_start = P.last_ts = 0;
-		if (P.interval_ns)
+		if (P.script)
+			;       /* the events are printed */
+		else if (P.interval_ns)
 			flush(P.iv_start, P.iv_start + P.interval_ns, !P.reports);
 		else
 			flush(P.t0, P.last_ts, 1);
@@ -1005,7 +1091,7 @@ int main(int argc, char **argv)
 	}
 done:
 	if (P.record) {
-		int failed = rc && rc != EX_BADINPUT;
+		int failed = (rc && rc != EX_BADINPUT) || P.ambiguous;
 
 		if (cap_close(&P.cap))
 			failed = 1;
@@ -1013,7 +1099,7 @@ done:
 			/* a capture that failed is not left to look like one */
 			if (strcmp(output, "-") != 0 && unlink(output) == 0)
 				msg("removed %s: nothing was recorded", output);
-			if (!rc || rc == EX_BADINPUT)
+			if (!rc)
 				rc = EX_FAIL;
 		} else {
 			msg("recorded %" PRIu64 " events (%" PRIu64 " lost) to %s",
@@ -1023,14 +1109,14 @@ done:
 	if (nbad > 0 && rc == EX_BADINPUT)
 		msg("%ld bad input record%s skipped; the report covers every good event",
 		    nbad, nbad == 1 ? "" : "s");
-	/* a report that could not be written is a failure (> /dev/full) */
-	if (!P.record || strcmp(output, "-") != 0) {
-		if (fflush(stdout) || ferror(stdout)) {
-			msg("writing the report: %s", strerror(errno ? errno : EIO));
-			rc = EX_FAIL;
-		}
-	}
 out:
+	/* a report (or help, or --pmu counts) that could not be written is a
+	 * failure (> /dev/full); a capture on stdout said so already */
+	if (!(P.record && output && strcmp(output, "-") == 0) &&
+	    (fflush(stdout) || ferror(stdout))) {
+		msg("writing the report: %s", strerror(errno ? errno : EIO));
+		rc = EX_FAIL;
+	}
 	free(fields_buf);
 	free(P.vm_names);
 	free(P.vm_pids);
