@@ -33,8 +33,8 @@
 #define EVENT_PAYLOAD 48
 #define MAX_SHOWN 10
 
-/* ---- CRC-32 (reflected 0xEDB88320), slicing by 4 ---- */
-static uint32_t crc_tab[4][256];
+/* ---- CRC-32 (reflected 0xEDB88320), slicing by 8 ---- */
+static uint32_t crc_tab[8][256];
 
 static void crc_init(void)
 {
@@ -46,9 +46,15 @@ static void crc_init(void)
 		crc_tab[0][i] = c;
 	}
 	for (uint32_t i = 0; i < 256; i++)
-		for (int t = 1; t < 4; t++)
+		for (int t = 1; t < 8; t++)
 			crc_tab[t][i] = (crc_tab[t - 1][i] >> 8) ^
 					crc_tab[0][crc_tab[t - 1][i] & 0xff];
+}
+
+static uint32_t le32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
 }
 
 uint32_t crc32_ieee(uint32_t crc, const void *buf, size_t len)
@@ -58,13 +64,15 @@ uint32_t crc32_ieee(uint32_t crc, const void *buf, size_t len)
 	if (!crc_tab[0][1])
 		crc_init();
 	crc = ~crc;
-	while (len >= 4) {
-		crc ^= (uint32_t)p[0] | (uint32_t)p[1] << 8 |
-		       (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-		crc = crc_tab[3][crc & 0xff] ^ crc_tab[2][(crc >> 8) & 0xff] ^
-		      crc_tab[1][(crc >> 16) & 0xff] ^ crc_tab[0][crc >> 24];
-		p += 4;
-		len -= 4;
+	while (len >= 8) {
+		uint32_t a = crc ^ le32(p), b = le32(p + 4);
+
+		crc = crc_tab[7][a & 0xff] ^ crc_tab[6][(a >> 8) & 0xff] ^
+		      crc_tab[5][(a >> 16) & 0xff] ^ crc_tab[4][a >> 24] ^
+		      crc_tab[3][b & 0xff] ^ crc_tab[2][(b >> 8) & 0xff] ^
+		      crc_tab[1][(b >> 16) & 0xff] ^ crc_tab[0][b >> 24];
+		p += 8;
+		len -= 8;
 	}
 	while (len--)
 		crc = crc_tab[0][(crc ^ *p++) & 0xff] ^ (crc >> 8);

@@ -119,7 +119,15 @@ void series_add(struct series *s, uint64_t v)
 		s->max = v;
 	s->n++;
 	s->sum += v;
-	if (!s->grp) {
+	if (__builtin_expect(s->grp != NULL, 1)) {     /* a busy vCPU */
+		uint64_t **g = &s->grp[idx / HIST_SUB];
+
+		if (!*g)
+			*g = xcalloc(HIST_SUB, sizeof(**g));
+		(*g)[idx % HIST_SUB]++;
+		return;
+	}
+	{
 		uint32_t lo = 0, hi = s->nsp;
 
 		while (lo < hi) {
