@@ -258,11 +258,11 @@ static void flush(uint64_t start, uint64_t end, int force)
 	P.reports++;
 	free(vms);
 	free(vcpus);
+	if (P.interval_ns)
+		drop_idle();    /* before the reset: idle = no events in this report */
 	for (size_t i = 0; i < P.nall; i++)
 		for (int c = 0; c < NCOMP; c++)
 			series_reset(&P.all[i]->s[c]);
-	if (P.interval_ns)
-		drop_idle();
 	P.events = P.lost = P.bad = P.dropped_first = P.dropped_back = 0;
 }
 
