@@ -1,7 +1,7 @@
 """The libFuzzer targets of nvlat (tests/tools/fuzz, make fuzz-tools): each
 runs 30 s from its seed corpus under ASan+UBSan without a crash.
 
-Two minutes of CPU: it runs under `make check` (NV2_STRICT=1) or with
+Two and a half minutes of CPU: it runs under `make check` (NV2_STRICT=1) or with
 NVLAT_FUZZ=1, and is skipped otherwise; `make fuzz-tools FUZZ_SECONDS=N`
 runs the same for any time."""
 import csv
@@ -18,7 +18,8 @@ SECONDS = int(os.environ.get("NVLAT_FUZZ_SECONDS", "30"))
 
 
 def test_every_target_has_seeds():
-    assert TARGETS == ["fuzz_capture", "fuzz_ftrace", "fuzz_pscript", "fuzz_tpfmt"]
+    assert TARGETS == ["fuzz_capture", "fuzz_ftrace", "fuzz_pscript", "fuzz_qemu_name",
+                       "fuzz_tpfmt"]
     for t in TARGETS:
         seeds = list((HERE / "fuzz" / "corpus" / t).iterdir())
         assert seeds and all(s.stat().st_size <= 4096 for s in seeds), t
