@@ -48,3 +48,15 @@ def test_script_usage(run):
                  ["-r", "x", "--over", "5"], ["script", "-r", "x", "--top", "2"]):
         p = run(*args)
         assert p.returncode == 2, args
+
+
+def test_reports_carry_the_input_clock(run, sample_nvl):
+    """Reports give their time range in the input's clock too, so they line
+    up with nvlat script, perf script and trace-cmd timestamps."""
+    import json
+    reps = [json.loads(l) for l in run("-r", sample_nvl, "--json", "-i", "1").stdout.splitlines()]
+    assert [(r["start_clock_s"], r["end_clock_s"]) for r in reps] == \
+        [(1000.0 + k, 1001.0 + k) for k in range(3)]
+    one = json.loads(run("-r", sample_nvl, "--json").stdout)
+    last = nvcap.sample_events()[-1][0]
+    assert one["start_clock_s"] == 1000.0 and one["end_clock_s"] == last / 1e9

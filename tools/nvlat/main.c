@@ -243,6 +243,8 @@ static void flush(uint64_t start, uint64_t end, int force)
 	r.intervals = P.interval_ns != 0;
 	r.start_s = (double)(start - P.t0) / 1e9;
 	r.end_s = (double)(end - P.t0) / 1e9;
+	r.start_ns = start;
+	r.end_ns = end;
 	r.events = P.events;
 	r.lost = P.lost;
 	r.bad = P.bad;

@@ -225,6 +225,7 @@ struct report {
 	unsigned interval;      /* 0-based interval number */
 	int intervals;          /* interval mode on */
 	double start_s, end_s;  /* relative to the first event / start */
+	uint64_t start_ns, end_ns;      /* the same in the input's clock */
 	uint64_t events, lost, bad;
 	struct entry **vms, **vcpus;
 	size_t nvms, nvcpus;

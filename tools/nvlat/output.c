@@ -317,6 +317,11 @@ static void json(FILE *out, const struct report *r)
 		",\"dropped_first\":%" PRIu64 ",\"dropped_backwards\":%" PRIu64,
 		NVLAT_VERSION, r->source, r->interval, r->start_s, r->end_s,
 		r->events, r->lost, r->bad, r->dropped_first, r->dropped_back);
+	/* the time range in the input's clock (CLOCK_MONOTONIC live, what
+	 * perf/ftrace printed), to line reports up with their output */
+	fprintf(out, ",\"start_clock_s\":%" PRIu64 ".%09" PRIu64 ",\"end_clock_s\":%"
+		PRIu64 ".%09" PRIu64, r->start_ns / 1000000000u, r->start_ns % 1000000000u,
+		r->end_ns / 1000000000u, r->end_ns % 1000000000u);
 	if (r->top_vms > r->nvms || r->top_vcpus > r->nvcpus)
 		fprintf(out, ",\"vms_total\":%zu,\"vcpus_total\":%zu",
 			r->top_vms, r->top_vcpus);
