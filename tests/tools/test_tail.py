@@ -144,3 +144,51 @@ def test_long_names_are_not_cut_silently(run, tmp_path):
     r = json.loads(run("-r", f, "--json").stdout)
     assert {v["vm"] for v in r["vms"]} == {mid, long}        # JSON: whole
     assert long in run("-r", f, "--csv").stdout               # CSV: whole
+
+
+def _bucket(v):
+    """nvlat's log-linear bucket of v, from the documented rule: 1 ns wide
+    below 256, then each power of two [2^k, 2^(k+1)) in 128 equal parts."""
+    if v < 256:
+        return (v, v)
+    k = v.bit_length() - 1
+    w = 1 << (k - 7)
+    lo = v - (v - (1 << k)) % w
+    return (lo, lo + w - 1)
+
+
+def test_fine_histogram_is_exact_and_mergeable(run, sample_nvl):
+    import collections
+    r = json.loads(run("-r", sample_nvl, "--json", "--hist=fine").stdout)
+    evs = nvcap.sample_events()
+    for v in r["vcpus"]:
+        mine = [e for e in evs if e[1] == v["pid"] and e[4] == v["vcpu"]]
+        for i, comp in enumerate(("l1_to_l2", "l2_to_l1", "l2_runtime")):
+            want = collections.Counter(_bucket(e[5 + i]) for e in mine)
+            got = {(lo, hi): n for lo, hi, n in v[comp]["hist"]}
+            assert got == want, (v["vcpu"], comp)
+            # fine enough for 1-2 us switches: 8 ns buckets there
+            for lo, hi, _ in v[comp]["hist"]:
+                if 1024 <= lo < 2048:
+                    assert hi - lo + 1 == 8
+    # the per-second reports' histograms add up to the whole run's
+    reps = [json.loads(l) for l in
+            run("-r", sample_nvl, "--json", "--hist=fine", "-i", "1").stdout.splitlines()]
+    for whole in r["vcpus"]:
+        merged = collections.Counter()
+        for rep in reps:
+            for v in rep["vcpus"]:
+                if (v["pid"], v["vcpu"]) == (whole["pid"], whole["vcpu"]):
+                    merged.update({(lo, hi): n for lo, hi, n in v["l2_runtime"]["hist"]})
+        assert merged == {(lo, hi): n for lo, hi, n in whole["l2_runtime"]["hist"]}
+
+
+def test_fine_histogram_csv_and_table(run, sample_nvl):
+    rows = list(csv.DictReader(io.StringIO(run("-r", sample_nvl, "--csv", "--hist=fine").stdout)))
+    assert "hist" in rows[0] and "log2_hist" not in rows[0]
+    for row in rows:
+        assert int(row["count"]) == sum(int(x.split(":")[1]) for x in row["hist"].split(";"))
+    t = run("-r", sample_nvl, "--hist=fine", "--vcpu", "1").stdout
+    assert "  [1096, 1103]" in t or "  [1128, 1135]" in t
+    p = run("-r", sample_nvl, "--hist=coarse")
+    assert p.returncode == 2 and "bad --hist kind" in p.stderr

@@ -255,7 +255,7 @@ static void flush(uint64_t start, uint64_t end, int force)
 	if (P.format == OUT_TABLE && P.reports)
 		fputc('\n', stdout);
 	if (P.format == OUT_CSV && !P.reports)
-		output_csv_header(stdout, P.pct, P.npct);
+		output_csv_header(stdout, P.pct, P.npct, P.hist);
 	output_report(stdout, &r);
 	P.reports++;
 	free(vms);
@@ -560,7 +560,12 @@ static const char help_text[] =
 "  -d, --duration SECS   stop after SECS seconds (replay: of event time)\n"
 "      --json            one JSON object per report (JSON Lines with -i)\n"
 "      --csv             CSV, one row per VM/vCPU and component\n"
-"      --hist            add log2 histograms of each component\n"
+"      --hist[=log2|fine]\n"
+"                        add histograms of each component: log2 buckets, or\n"
+"                        fine: nvlat's own log-linear buckets (1 ns wide\n"
+"                        below 256 ns, then 128 per power of two: 8 ns at\n"
+"                        1-2 us), the same bounds in every report, so counts\n"
+"                        of several reports/runs merge by adding them\n"
 "      --vm NAME|PID     only this VM: QEMU -name guest=NAME, or process id\n"
 "                        (repeatable; a VM matching any is kept); if none\n"
 "                        matches, exit 2 naming the VMs the input has\n"
@@ -660,7 +665,7 @@ static const struct option longopts[] = {
 	{ "duration", required_argument, NULL, 'd' },
 	{ "json", no_argument, NULL, O_JSON },
 	{ "csv", no_argument, NULL, O_CSV },
-	{ "hist", no_argument, NULL, O_HIST },
+	{ "hist", optional_argument, NULL, O_HIST },
 	{ "vm", required_argument, NULL, O_VM },
 	{ "vcpu", required_argument, NULL, O_VCPU },
 	{ "pmu", no_argument, NULL, O_PMU },
@@ -880,7 +885,12 @@ int main(int argc, char **argv)
 			nformats++;
 			break;
 		case O_HIST:
-			P.hist = 1;
+			if (!optarg || !strcmp(optarg, "log2"))
+				P.hist = HIST_LOG2;
+			else if (!strcmp(optarg, "fine"))
+				P.hist = HIST_FINE;
+			else
+				USAGE("bad --hist kind '%s' (log2 or fine)", optarg);
 			break;
 		case O_VM:
 			if (!*optarg)

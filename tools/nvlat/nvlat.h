@@ -100,6 +100,10 @@ void series_free(struct series *s);
 /* Nearest-rank percentiles for each pct[i] (0 < pct <= 100). */
 void series_percentiles(const struct series *s, const double *pct, int npct,
 			uint64_t *out);
+/* The log-linear buckets in order: start with *idx = *pos = 0; returns
+ * the count of the next non-empty bucket at or after *idx (its bounds:
+ * hist_lo/hist_hi(*idx)), 0 at the end; then ++*idx for the next. */
+uint64_t series_next(const struct series *s, unsigned *idx, uint32_t *pos);
 /* log2 buckets: out[0] counts zeros, out[k] counts [2^(k-1), 2^k). */
 void series_log2(const struct series *s, uint64_t out[65]);
 
@@ -215,8 +219,10 @@ struct entry {
 	struct entry *next;     /* hash chain */
 };
 
+enum { HIST_NONE, HIST_LOG2, HIST_FINE };
+
 struct report {
-	int format, hist;
+	int format, hist;       /* HIST_* */
 	int npct;               /* percentiles to print */
 	const double *pct;
 	uint64_t dropped_first, dropped_back;   /* left out of the statistics */
@@ -232,7 +238,7 @@ struct report {
 };
 
 void output_report(FILE *out, const struct report *r);
-void output_csv_header(FILE *out, const double *pct, int npct);
+void output_csv_header(FILE *out, const double *pct, int npct, int hist);
 void pct_label(char *buf, size_t len, double pct);
 void csv_str(FILE *out, const char *s);
 void json_str(FILE *out, const char *s);

@@ -56,6 +56,35 @@ static void size_label(char *buf, size_t len, uint64_t v)
 		snprintf(buf, len, "%" PRIu64 "%c", v, suf[i]);
 }
 
+/* --hist=fine: every non-empty log-linear bucket, [lo, hi] inclusive */
+static void hist_fine_text(FILE *out, const struct series *s)
+{
+	unsigned idx = 0;
+	uint32_t pos = 0;
+	uint64_t c, maxc = 0;
+
+	while ((c = series_next(s, &idx, &pos)) != 0) {
+		if (c > maxc)
+			maxc = c;
+		idx++;
+	}
+	idx = 0;
+	pos = 0;
+	while ((c = series_next(s, &idx, &pos)) != 0) {
+		char range[64];
+		int bar = (int)((c * 40 + maxc - 1) / maxc);
+
+		if (hist_lo(idx) == hist_hi(idx))
+			snprintf(range, sizeof(range), "[%" PRIu64 "]", hist_lo(idx));
+		else
+			snprintf(range, sizeof(range), "[%" PRIu64 ", %" PRIu64 "]",
+				 hist_lo(idx), hist_hi(idx));
+		fprintf(out, "  %-28s %10" PRIu64 " |%-40.*s|\n", range, c, bar,
+			"@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@");
+		idx++;
+	}
+}
+
 static void hist_text(FILE *out, const struct series *s)
 {
 	uint64_t b[65], maxc = 0;
@@ -229,7 +258,10 @@ static void table(FILE *out, const struct report *r)
 					vm, e->pid, e->vcpu, e->tid,
 					pname(thb, sizeof(thb), names_thread(e->tid), 256),
 					comp_name[c]);
-			hist_text(out, &e->s[c]);
+			if (r->hist == HIST_FINE)
+				hist_fine_text(out, &e->s[c]);
+			else
+				hist_text(out, &e->s[c]);
 		}
 	}
 }
@@ -285,7 +317,21 @@ static void json_entry(FILE *out, const struct report *r, const struct entry *e,
 			fprintf(out, ",\"p%s\":%" PRIu64, lab, p[i]);
 		}
 		fprintf(out, ",\"max\":%" PRIu64, s->max);
-		if (hist) {
+		if (hist == HIST_FINE) {
+			unsigned idx = 0;
+			uint32_t pos = 0;
+			uint64_t cnt;
+			int n = 0;
+
+			/* mergeable: the bounds are the same in every report */
+			fprintf(out, ",\"hist\":[");
+			while ((cnt = series_next(s, &idx, &pos)) != 0) {
+				fprintf(out, "%s[%" PRIu64 ",%" PRIu64 ",%" PRIu64 "]",
+					n++ ? "," : "", hist_lo(idx), hist_hi(idx), cnt);
+				idx++;
+			}
+			fputc(']', out);
+		} else if (hist) {
 			uint64_t b[65];
 			int n = 0;
 
@@ -361,7 +407,7 @@ void csv_str(FILE *out, const char *s)
 	fputc('"', out);
 }
 
-void output_csv_header(FILE *out, const double *pct, int npct)
+void output_csv_header(FILE *out, const double *pct, int npct, int hist)
 {
 	char lab[32];
 
@@ -372,7 +418,7 @@ void output_csv_header(FILE *out, const double *pct, int npct)
 		fprintf(out, "p%s_ns,", lab);
 	}
 	fprintf(out, "max_ns,switch_pct,events,lost,bad_records,dropped_first,"
-		"dropped_backwards,log2_hist\n");
+		"dropped_backwards,%s\n", hist == HIST_FINE ? "hist" : "log2_hist");
 }
 
 static void csv_entry(FILE *out, const struct report *r, const struct entry *e)
@@ -400,7 +446,18 @@ static void csv_entry(FILE *out, const struct report *r, const struct entry *e)
 			",%" PRIu64 ",%" PRIu64 ",",
 			s->max, switch_pct(e), r->events, r->lost, r->bad,
 			r->dropped_first, r->dropped_back);
-		if (r->hist) {
+		if (r->hist == HIST_FINE) {
+			unsigned idx = 0;
+			uint32_t pos = 0;
+			uint64_t cnt;
+			int n = 0;
+
+			while ((cnt = series_next(s, &idx, &pos)) != 0) {
+				fprintf(out, "%s%" PRIu64 "-%" PRIu64 ":%" PRIu64, n++ ? ";" : "",
+					hist_lo(idx), hist_hi(idx), cnt);
+				idx++;
+			}
+		} else if (r->hist) {
 			uint64_t b[65];
 			int n = 0;
 

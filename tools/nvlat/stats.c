@@ -84,7 +84,7 @@ uint64_t series_bucket(const struct series *s, unsigned idx)
 }
 
 /* Next non-empty bucket at or after *idx: its count, or 0 at the end. */
-static uint64_t next_bucket(const struct series *s, unsigned *idx, uint32_t *pos)
+uint64_t series_next(const struct series *s, unsigned *idx, uint32_t *pos)
 {
 	if (!s->grp) {
 		for (; *pos < s->nsp; (*pos)++) {
@@ -221,7 +221,7 @@ void series_percentiles(const struct series *s, const double *pct, int npct,
 		}
 		for (;;) {
 			if (!have) {
-				c = next_bucket(s, &idx, &pos);
+				c = series_next(s, &idx, &pos);
 				if (!c)
 					break;
 				have = 1;
@@ -254,7 +254,7 @@ void series_log2(const struct series *s, uint64_t out[65])
 	memset(out, 0, 65 * sizeof(out[0]));
 	if (!s->n)
 		return;
-	while ((c = next_bucket(s, &idx, &pos)) != 0) {
+	while ((c = series_next(s, &idx, &pos)) != 0) {
 		/* a log-linear bucket never straddles a power of two */
 		uint64_t lo = hist_lo(idx);
 
