@@ -16,7 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/utsname.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "nvlat.h"
@@ -27,7 +30,10 @@
 #define BACKWARDS (1ull << 63)  /* a delta this big is a counter gone backwards */
 
 static struct {
-	int format, hist, record, script, verbose, live;
+	int format, hist, record, script, topmode, verbose, live;
+	int no_reset;                   /* top: show the interval so far */
+	uint32_t top_pid;               /* top: only this VM (0: all) */
+	int top_sort;                   /* top: index in top_sorts[] */
 	uint64_t over_ns;               /* script --over */
 	const char *source;
 	struct cap_writer cap;
@@ -188,6 +194,137 @@ static int cmp_sorted(const void *a, const void *b)
 	return cmp_entry(a, b);
 }
 
+/*
+ * nvlat top: a live, kvm_stat-like view.  Each interval's table is drawn
+ * on a cleared screen (ANSI: cursor home, erase; no curses, so a serial
+ * console does), cut to the terminal's size, under a title with the keys:
+ * s sorts by the next column, v shows the next VM only (then all), q quits.
+ */
+static const int top_sorts[] = { SK_PID, SK_COUNT, SK_MEAN, SK_PCT, SK_MAX, SK_SWITCH };
+static const char *const top_sort_names[] = { "pid", "count", "mean", "p", "max", "switch%" };
+static struct termios top_saved;
+static int top_tty;
+
+static void top_render(const struct report *r)
+{
+	char *buf = NULL, title[256], lab[32], vm[128];
+	size_t len = 0;
+	struct winsize ws;
+	int rows = 24, cols = 80, row = 1;
+	FILE *m = open_memstream(&buf, &len);
+
+	if (!m)
+		return;
+	output_report(m, r);
+	fclose(m);
+	if (ioctl(1, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col) {
+		rows = ws.ws_row;
+		cols = ws.ws_col;
+	}
+	pct_label(lab, sizeof(lab), P.pct[P.sort_pct]);
+	if (P.top_pid)
+		snprintf(vm, sizeof(vm), "%.60s (pid %u)",
+			 *names_vm(P.top_pid) ? names_vm(P.top_pid) : "-", P.top_pid);
+	else
+		snprintf(vm, sizeof(vm), "all");
+	snprintf(title, sizeof(title), "nvlat top %s  every %.3g s  sort: %s%s  VM: %s  "
+		 "[s]ort [v]m [q]uit", NVLAT_VERSION, (double)P.interval_ns / 1e9,
+		 top_sort_names[P.top_sort], top_sorts[P.top_sort] == SK_PCT ? lab : "", vm);
+	/* each line starts with its "\r\n", so the last one does not scroll
+	 * the title off the screen */
+	printf("\033[H\033[2J\033[7m%.*s\033[0m", cols, title);
+	for (char *line = buf, *nl; line && *line && row < rows; line = nl ? nl + 1 : NULL) {
+		int n;
+
+		nl = strchr(line, '\n');
+		n = nl ? (int)(nl - line) : (int)strlen(line);
+		if (n > cols) {         /* cut, not inside a UTF-8 character */
+			n = cols;
+			while (n > 0 && ((unsigned char)line[n] & 0xc0) == 0x80)
+				n--;
+		}
+		printf("\r\n%.*s", n, line);
+		row++;
+	}
+	fflush(stdout);
+	free(buf);
+}
+
+static void top_start(void)
+{
+	struct termios t;
+
+	if (tcgetattr(0, &top_saved) == 0) {
+		top_tty = 1;
+		t = top_saved;
+		t.c_lflag &= ~(tcflag_t)(ICANON | ECHO);
+		t.c_cc[VMIN] = 0;
+		t.c_cc[VTIME] = 0;
+		tcsetattr(0, TCSANOW, &t);
+	}
+	if (P.top_pid)          /* its name for the title from the start */
+		names_resolve_proc(P.top_pid, 0);
+	printf("\033[?25l\033[H\033[2Jnvlat top: waiting for the first interval...\r\n");
+	fflush(stdout);
+}
+
+static void top_end(void)
+{
+	if (top_tty)
+		tcsetattr(0, TCSANOW, &top_saved);
+	printf("\033[?25h\n");
+	fflush(stdout);
+}
+
+static void flush(uint64_t start, uint64_t end, int force);
+
+/* Keys, read between poll rounds (<= 250 ms). */
+static void top_keys(uint64_t now)
+{
+	struct pollfd pfd = { .fd = 0, .events = POLLIN };
+	char k[32];
+	ssize_t n;
+	int redraw = 0;
+
+	if (poll(&pfd, 1, 0) <= 0 || (n = read(0, k, sizeof(k))) <= 0)
+		return;
+	for (ssize_t i = 0; i < n; i++) {
+		switch (k[i]) {
+		case 'q':
+		case 'Q':
+			*stop_flag() = 1;
+			return;
+		case 's':
+			P.top_sort = (P.top_sort + 1) % (int)(sizeof(top_sorts) / sizeof(top_sorts[0]));
+			P.sort_key = top_sorts[P.top_sort];
+			P.sort_pct = P.npct - 1;
+			redraw = 1;
+			break;
+		case 'v': {
+			/* the next VM seen (by pid), after the last one: all */
+			uint32_t next = 0;
+
+			for (size_t j = 0; j < P.pids_seen.cap; j++) {
+				uint32_t pid = (uint32_t)P.pids_seen.keys[j];
+
+				if (P.pids_seen.used[j] && pid > P.top_pid && (!next || pid < next))
+					next = pid;
+			}
+			P.top_pid = next;
+			redraw = 1;
+			break;
+		}
+		default:
+			break;
+		}
+	}
+	if (redraw) {   /* show it now, with the interval so far */
+		P.no_reset = 1;
+		flush(P.iv_start, now, 1);
+		P.no_reset = 0;
+	}
+}
+
 static void flush(uint64_t start, uint64_t end, int force)
 {
 	struct report r;
@@ -204,7 +341,7 @@ static void flush(uint64_t start, uint64_t end, int force)
 	for (size_t i = 0; i < P.nall; i++) {
 		struct entry *e = P.all[i];
 
-		if (!e->s[0].n)
+		if (!e->s[0].n || (P.top_pid && e->pid != P.top_pid))
 			continue;
 		if (e->vcpu < 0)
 			vms[r.nvms++] = e;
@@ -252,14 +389,20 @@ static void flush(uint64_t start, uint64_t end, int force)
 	r.dropped_back = P.dropped_back;
 	r.vms = vms;
 	r.vcpus = vcpus;
-	if (P.format == OUT_TABLE && P.reports)
-		fputc('\n', stdout);
-	if (P.format == OUT_CSV && !P.reports)
-		output_csv_header(stdout, P.pct, P.npct, P.hist);
-	output_report(stdout, &r);
+	if (P.topmode) {
+		top_render(&r);
+	} else {
+		if (P.format == OUT_TABLE && P.reports)
+			fputc('\n', stdout);
+		if (P.format == OUT_CSV && !P.reports)
+			output_csv_header(stdout, P.pct, P.npct, P.hist);
+		output_report(stdout, &r);
+	}
 	P.reports++;
 	free(vms);
 	free(vcpus);
+	if (P.no_reset)
+		return;
 	if (P.interval_ns)
 		drop_idle();    /* before the reset: idle = no events in this report */
 	for (size_t i = 0; i < P.nall; i++)
@@ -387,7 +530,7 @@ static int pl_event(const struct nv_event *ev)
 
 	if (!P.live && replay_clock(ev->time_ns))
 		return 1;
-	if (P.nvm_names || P.nvm_pids)  /* for the message if none matches */
+	if (P.nvm_names || P.nvm_pids || P.topmode)     /* --vm message, top's v */
 		u64map_put(&P.pids_seen, ev->pid, 0, NULL);
 	if (!ev->pid)
 		check_pidless(ev);
@@ -491,6 +634,8 @@ static void pl_tick(uint64_t now, int final)
 		P.t0 = P.iv_start = now;
 		return;
 	}
+	if (P.topmode && !final)
+		top_keys(now);
 	if (P.interval_ns && now >= P.iv_start + P.interval_ns) {
 		uint64_t k = (now - P.t0) / P.interval_ns;
 
@@ -498,7 +643,7 @@ static void pl_tick(uint64_t now, int final)
 		P.interval = (unsigned)k;
 		P.iv_start = P.t0 + k * P.interval_ns;
 	}
-	if (final > 0 && (now > P.iv_start || !P.reports))
+	if (final > 0 && !P.topmode && (now > P.iv_start || !P.reports))
 		flush(P.iv_start, now, 1);
 }
 
@@ -525,6 +670,7 @@ static const char usage_text[] =
 "       nvlat record -o FILE [OPTIONS]       record a capture (live, or convert -r/--perf-script)\n"
 "       nvlat script [-r FILE|--perf-script FILE] [--csv] [--over NS]\n"
 "                                            print every event (live or replayed)\n"
+"       nvlat top [-i SECS] [--vm PID]       live full-screen view (keys s, v, q)\n"
 "       nvlat --pmu [-p PID] [OPTIONS]       count with the vpa_pmu PMU (Linux >= 6.13)\n";
 
 static const char help_text[] =
@@ -593,6 +739,14 @@ static const char help_text[] =
 "                        note (first, backwards: what reports leave out), and\n"
 "                        lost-event records; --csv for CSV; --vm/--vcpu/-d apply\n"
 "      --over NS         script: only events with l1_to_l2 or l2_to_l1 >= NS\n"
+"\n"
+"Top:\n"
+"  top                   a live view like kvm_stat: the report of each interval\n"
+"                        (-i, default 1 s) on a cleared screen (plain ANSI, so\n"
+"                        a serial console will do), cut to the terminal; keys:\n"
+"                        s sort by the next column (pid, count, mean, the\n"
+"                        highest percentile, max, switch%), v show the next VM\n"
+"                        only (after the last: all), q quit\n"
 "\n"
 "Other:\n"
 "  -m, --mmap-pages N    ring buffer pages per CPU, a power of two (64)\n"
@@ -842,11 +996,14 @@ int main(int argc, char **argv)
 	P.npct = 4;
 
 	memcpy(lo.fields, tp_default_fields, sizeof(lo.fields));
-	if (argc > 1 && (strcmp(argv[1], "record") == 0 || strcmp(argv[1], "script") == 0)) {
+	if (argc > 1 && (strcmp(argv[1], "record") == 0 || strcmp(argv[1], "script") == 0 ||
+			 strcmp(argv[1], "top") == 0)) {
 		if (argv[1][0] == 'r')
 			P.record = 1;
-		else
+		else if (argv[1][0] == 's')
 			P.script = 1;
+		else
+			P.topmode = 1;
 		argv[1] = argv[0];
 		argv++;
 		argc--;
@@ -986,6 +1143,21 @@ int main(int argc, char **argv)
 		USAGE("-o FILE goes with record (nvlat record -o FILE)");
 	if (P.record && (nformats || P.hist || P.interval_ns))
 		USAGE("record writes a capture; --json, --csv, --hist and -i apply when replaying it");
+	if (P.topmode && (replay || pscript || pmu || nformats || P.hist || output ||
+			  P.top || P.nvm_names || P.nvm_pids > 1))
+		USAGE("top is a live view: -r, --perf-script, --pmu, -o, --json, --csv, "
+		      "--hist, --top and --vm NAME (use one --vm PID) do not go with it");
+	if (P.topmode) {
+		if (!P.interval_ns)
+			P.interval_ns = 1000000000ull;
+		if (P.nvm_pids) {       /* --vm PID: start on that VM */
+			P.top_pid = P.vm_pids[0];
+			P.nvm_pids = 0;
+		}
+		for (int k = 0; k < (int)(sizeof(top_sorts) / sizeof(top_sorts[0])); k++)
+			if (top_sorts[k] == P.sort_key)
+				P.top_sort = k;
+	}
 	if (P.over_ns && !P.script)
 		USAGE("--over goes with nvlat script");
 	if (P.script && (output || P.format == OUT_JSON || P.hist || P.interval_ns ||
@@ -1095,7 +1267,11 @@ int main(int argc, char **argv)
 		P.first_rule = !strcmp(lo.tracepoint, "kvm_hv:kvmppc_vcpu_stats");
 		lo.interval_ns = P.interval_ns;
 		lo.duration_ns = P.duration_ns;
+		if (P.topmode)
+			top_start();
 		rc = live_run(&lo, &ops, pl_tick);
+		if (P.topmode)
+			top_end();
 		if (!rc && (P.nvm_names || P.nvm_pids) && !P.matched && P.pids_seen.n) {
 			explain_no_vm();
 			rc = EX_USAGE;
