@@ -77,7 +77,8 @@ cpus=2
 """
 
 
-@pytest.mark.parametrize("text,pid", [(TRACE_PIPE, 0), (TRACE_CMD, 4001)])
+@pytest.mark.parametrize("text,pid", [(TRACE_PIPE, 0), (TRACE_CMD, 4001)],
+                         ids=["trace_pipe", "trace-cmd"])
 def test_ftrace_and_trace_cmd_text(run, tmp_path, text, pid):
     f = tmp_path / "ftrace.txt"
     f.write_text(text)
