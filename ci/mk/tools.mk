@@ -1,13 +1,15 @@
 # tools/: the nvlat latency reporter (docs/reporter.md).
 
-.PHONY: tools tools-host tools-ppc64el tools-l1 bench-reporter
+.PHONY: tools tools-host tools-ppc64el tools-l1 bench-reporter fuzz-tools tools-fuzz-build
 
 ## tools          build nvlat: build/tools/host/nvlat and static build/tools/ppc64el/nvlat
 # In `make check` a failed build must not stop the other areas: the log goes
 # to $(RESULTS)/tools-build.log and tests/tools reports the failure.
+# With clang 14 there (ci/deps.d/tools.list), the libFuzzer targets too.
 tools:
 	@mkdir -p $(RESULTS)
-	@set -o pipefail; nice -n 10 $(MAKE) --no-print-directory -C tools all unit 2>&1 \
+	@set -o pipefail; nice -n 10 $(MAKE) --no-print-directory -C tools all unit \
+		$(if $(shell command -v clang-14 2>/dev/null),fuzz) 2>&1 \
 		| tee $(RESULTS)/tools-build.log
 
 tools-host:
@@ -31,6 +33,18 @@ tools-l1: tools l2-progs $(if $(wildcard $(KERNELS)/$(TOOLS_L1_KERNEL)/vmlinux),
 		--initrd $(BUILD)/initramfs/tools-l1.cpio.gz --run nvlat-l1 --smp 2 \
 		--timeout 600; \
 		rc=$$?; [ $$rc -le 1 ]
+
+## fuzz-tools     run nvlat's libFuzzer targets FUZZ_SECONDS each (default 60) -> build/results/fuzz-tools.tsv
+# clang 14 with libFuzzer, ASan and UBSan (Debian 12: clang-14,
+# libclang-rt-14-dev); tests/tools/fuzz has the targets and seed corpora.
+FUZZ_SECONDS ?= 60
+tools-fuzz-build:
+	@mkdir -p $(RESULTS)
+	@set -o pipefail; nice -n 10 $(MAKE) --no-print-directory -C tools fuzz 2>&1 \
+		| tee $(RESULTS)/tools-fuzz-build.log
+
+fuzz-tools: tools-fuzz-build
+	FUZZ_SECONDS=$(FUZZ_SECONDS) ci/fuzz-tools.sh
 
 ## bench-reporter time nvlat replay of 1M events vs perf script; writes docs/performance.md (not in check)
 bench-reporter: tools

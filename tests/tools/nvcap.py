@@ -92,11 +92,22 @@ def sample_events():
     return out
 
 
+def boot_events():
+    """The first event of each L1 CPU: the kernel's delta counts from when
+    the counters started (seconds), not one switch; nvlat leaves it out."""
+    out = []
+    for pid, tid, vcpu, _, _, cpu in VCPUS:
+        out.append((T0, pid, tid, cpu, vcpu, 5_000_000_000 + cpu,
+                    7_000_000_000 + cpu, 90_000_000_000 + cpu))
+    return out
+
+
 def sample_capture():
     data = bytearray(header())
     data += info("nvlat", "sample")
     seen = set()
-    for n, ev in enumerate(sample_events()):
+    for n, ev in enumerate(boot_events() + sample_events()):
+        n -= len(VCPUS)
         t, pid, tid = ev[0], ev[1], ev[2]
         if tid not in seen:
             seen.add(tid)
@@ -115,7 +126,8 @@ def sample_perf_script():
         "# ========",
         "#",
     ]
-    for n, (t, pid, tid, cpu, vcpu, a, b, c) in enumerate(sample_events()):
+    for n, (t, pid, tid, cpu, vcpu, a, b, c) in enumerate(boot_events() + sample_events()):
+        n -= len(VCPUS)
         comm = next(v[3] for v in VCPUS if v[1] == tid)
         if n % 50 == 10:   # another event in the same trace: skipped
             lines.append(f"{'qemu-system-ppc':>16} {pid:>6}/{pid:<6} [{cpu:03d}] "
@@ -141,11 +153,58 @@ def bench_perf_script(path, n):
                     f"l2_runtime={20000 + (i * 7919) % 900000} ns\n")
 
 
+def bench_capture(path, n):
+    """n events of 2 VMs x 4 vCPUs on 8 L1 CPUs as a capture (scale benchmark)."""
+    with open(path, "wb") as f:
+        f.write(header())
+        for v in range(8):
+            pid = 7001 + v // 4
+            f.write(task(pid, pid * 10 + v % 4, f"CPU {v % 4}/KVM", f"bench{v // 4}"))
+        buf = bytearray()
+        for i in range(n):
+            v = i % 8
+            pid = 7001 + v // 4
+            buf += event(T0 + i * 2000, pid, pid * 10 + v % 4, v, v % 4,
+                         900 + (i * 37) % 4000, 1200 + (i * 53) % 5000,
+                         20000 + (i * 7919) % 900000)
+            if len(buf) > 1 << 20:
+                f.write(buf)
+                buf.clear()
+        f.write(buf)
+
+
+def bench_pids(path, npids, per_pid=5, live=20000):
+    """npids one-vCPU VMs (QEMU processes), per_pid events each, about
+    `live` of them at a time: VM k runs in second k // live of the capture
+    (scale benchmark: memory must follow the live VMs, not all seen)."""
+    with open(path, "wb") as f:
+        f.write(header())
+        buf = bytearray()
+        for k in range(npids):
+            pid, tid = 100000 + k, 100000 + k + 10**6
+            buf += task(pid, tid, "CPU 0/KVM", f"vm{k}")
+            base = T0 + (k // live) * 10**9 + (k % live) * (10**9 // live)
+            for j in range(per_pid):
+                buf += event(base + j, pid, tid, (k + j) % 64, 0,
+                             900 + (k * 37 + j * 11) % 4000, 1200 + (k * 53) % 5000,
+                             20000 + (k * 7919 + j * 131) % 900000)
+            if len(buf) > 1 << 20:
+                f.write(buf)
+                buf.clear()
+        f.write(buf)
+
+
 if __name__ == "__main__":
     import sys
     import pathlib
     if sys.argv[1] == "--bench":
         bench_perf_script(sys.argv[3], int(sys.argv[2]))
+        sys.exit(0)
+    if sys.argv[1] == "--bench-capture":
+        bench_capture(sys.argv[3], int(sys.argv[2]))
+        sys.exit(0)
+    if sys.argv[1] == "--bench-pids":
+        bench_pids(sys.argv[3], int(sys.argv[2]))
         sys.exit(0)
     d = pathlib.Path(sys.argv[1])
     (d / "sample.nvl").write_bytes(sample_capture())

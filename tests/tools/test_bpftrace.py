@@ -58,7 +58,30 @@ def dry_run(script):
 
 
 def test_scripts_exist():
-    assert [s.name for s in SCRIPTS] == ["nvlat-hist.bt", "nvlat-summary.bt"]
+    assert [s.name for s in SCRIPTS] == ["nvlat-fine.bt", "nvlat-hist.bt", "nvlat-summary.bt"]
+
+
+def test_partial_period_is_labelled():
+    for s in SCRIPTS:
+        end = s.read_text().split("END")[-1]
+        assert "partial period" in end and "@since" in end, s.name
+
+
+def _one_liner():
+    """The outlier one-liner of docs/reporter.md (the bpftrace -e '...')."""
+    doc = (TOP / "docs" / "reporter.md").read_text()
+    m = re.search(r"bpftrace -e '([^']+)'", doc)
+    assert m, "no bpftrace one-liner in docs/reporter.md"
+    return m.group(1)
+
+
+def test_outlier_one_liner_compiles(tmp_path):
+    script = tmp_path / "outliers.bt"
+    script.write_text(_one_liner() + "\n")
+    full, rc, errors = dry_run(script)
+    if full:
+        assert rc == 0 and not errors, "\n".join(errors)
+    assert "args->l1_to_l2_cs" in script.read_text() and "printf" in script.read_text()
 
 
 @pytest.mark.parametrize("script", SCRIPTS, ids=lambda s: s.name)
@@ -75,7 +98,7 @@ def test_check_is_not_vacuous(tmp_path):
     if not _can_unshare():
         pytest.skip("needs root for a private mount namespace")
     bad = tmp_path / "bad.bt"
-    bad.write_text(SCRIPTS[0].read_text().replace("args->l2_runtime)", "args->l2_runtim)"))
+    bad.write_text(SCRIPTS[1].read_text().replace("args->l2_runtime)", "args->l2_runtim)"))
     full, rc, errors = dry_run(bad)
     assert rc != 0 and any("l2_runtim'" in e for e in errors), errors
 

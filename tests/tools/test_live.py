@@ -150,5 +150,6 @@ def test_sigint_stops_and_reports(live_ok, nvlat):
     time.sleep(0.7)
     p.send_signal(2)
     out, err = p.communicate(timeout=10)
-    assert p.returncode == 0, err
-    assert b"nvlat 1.0.0: live, 0.000-0." in out and b"no events" in out
+    # the report is printed, and then: that VM was not there (exit 2)
+    assert b"nvlat 1.1.0: live, 0.000-0." in out and b"no events" in out
+    assert p.returncode == 2 and b"--vm nosuchvm matched no VM" in err, err

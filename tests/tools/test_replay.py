@@ -13,7 +13,7 @@ def test_committed_sample_matches_the_documented_format(sample_nvl, sample_txt):
     assert sample_nvl.read_bytes() == nvcap.sample_capture()
     assert sample_txt.read_text() == nvcap.sample_perf_script()
     kinds = [t for _, t, _ in nvcap.parse(sample_nvl.read_bytes())]
-    assert kinds.count(nvcap.EVENT) == 240 and kinds.count(nvcap.TASK) == 4
+    assert kinds.count(nvcap.EVENT) == 244 and kinds.count(nvcap.TASK) == 4
 
 
 @pytest.mark.parametrize("name,args", [
@@ -97,7 +97,6 @@ def test_known_totals(run, sample_nvl):
     (["--vcpu", "1"], {(4001, 1)}),
     (["--vcpu", "0", "--vm", "guest1"], {(4001, 0)}),
     (["--vcpu", "0", "--vcpu", "1", "--vm", "guest1"], {(4001, 0), (4001, 1)}),
-    (["--vm", "nosuchvm"], set()),
 ])
 def test_filters(run, sample_nvl, args, want):
     r = _report(run, "-r", sample_nvl, *args)[0]
@@ -105,10 +104,23 @@ def test_filters(run, sample_nvl, args, want):
     assert r["events"] == 60 * len(want)
 
 
-def test_filter_no_match_prints_empty_report(run, sample_nvl):
-    p = run("-r", sample_nvl, "--vm", "nosuchvm")
-    assert p.returncode == 0
-    assert "0 events" in p.stdout and "no events" in p.stdout
+@pytest.mark.parametrize("args,why", [
+    (["--vm", "nosuchvm"], "VMs in the input: guest1 (pid 4001), guest2 (pid 5001), pid 6001"),
+    (["--vm", "99"], "--vm 99 matched no VM"),
+    (["--vm", "guest1", "--vcpu", "7"], "matched no VM (with --vcpu)"),
+])
+def test_filter_no_match_is_an_error(run, sample_nvl, args, why):
+    # was: "0 events", exit 0 and no hint (issue 14)
+    p = run("-r", sample_nvl, *args)
+    assert p.returncode == 2, p.stderr
+    assert why in p.stderr
+    assert p.stdout == ""
+
+
+def test_filter_by_name_on_text_without_names(run, sample_txt):
+    p = run("--perf-script", sample_txt, "--vm", "guest1")
+    assert p.returncode == 2 and p.stdout == ""
+    assert "the input has no VM names" in p.stderr and "pid 4001" in p.stderr
 
 
 def test_csv_is_well_formed(run, sample_nvl):
@@ -135,9 +147,9 @@ def test_record_converts_perf_script(run, tmp_path, sample_txt, sample_nvl):
     out = tmp_path / "conv.nvl"
     p = run("record", "-o", out, "--perf-script", sample_txt)
     assert p.returncode == 0, p.stderr
-    assert "recorded 240 events" in p.stderr
+    assert "recorded 244 events" in p.stderr      # with the 4 first-per-CPU ones
     kinds = [t for _, t, _ in nvcap.parse(out.read_bytes())]
-    assert kinds.count(nvcap.EVENT) == 240
+    assert kinds.count(nvcap.EVENT) == 244
     a = _report(run, "-r", out)[0]
     b = _report(run, "--perf-script", sample_txt)[0]
     for k in ("vms", "vcpus", "events"):
@@ -159,7 +171,7 @@ def test_record_to_stdout(run, sample_nvl):
     assert p.returncode == 0
     data = p.stdout.encode("utf-8", "surrogateescape")
     assert data[:8] == b"NVLATCAP"
-    assert sum(1 for _, t, _ in nvcap.parse(data) if t == nvcap.EVENT) == 240
+    assert sum(1 for _, t, _ in nvcap.parse(data) if t == nvcap.EVENT) == 244
 
 
 @pytest.mark.parametrize("fields,has_pid", [
@@ -195,9 +207,15 @@ def test_real_perf_script_headers(run, tmp_path, fields, has_pid):
     p = run("--perf-script", f, "--json")
     assert p.returncode == 0, p.stderr
     r = json.loads(p.stdout)
-    assert r["events"] == len(lines) and r["bad_records"] == 0
+    # the first event of each L1 CPU is left out (a delta since boot)
+    # (without the cpu field there is no L1 CPU to go by: all are kept)
+    cpus = [re.search(r"\[(\d+)\]", l) for l in lines]
+    first = {c.group(1): i for i, c in reversed(list(enumerate(cpus))) if c}
+    kept = [i for i in range(len(lines)) if i not in first.values()]
+    assert r["events"] == len(kept) and r["bad_records"] == 0
+    assert r["dropped_first"] == len(first)
     (v,) = r["vcpus"]
     assert v["vcpu"] == 3 and v["thread"] == "dd" and v["tid"] > 0
     assert (v["pid"] == v["tid"]) if has_pid else (v["pid"] == 0)
-    assert v["l1_to_l2"]["sum"] == sum(range(len(lines)))
+    assert v["l1_to_l2"]["sum"] == sum(kept)
     assert 0 < r["end_s"] < 5

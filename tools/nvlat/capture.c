@@ -18,7 +18,6 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -34,8 +33,8 @@
 #define EVENT_PAYLOAD 48
 #define MAX_SHOWN 10
 
-/* ---- CRC-32 (reflected 0xEDB88320), slicing by 4 ---- */
-static uint32_t crc_tab[4][256];
+/* ---- CRC-32 (reflected 0xEDB88320), slicing by 8 ---- */
+static uint32_t crc_tab[8][256];
 
 static void crc_init(void)
 {
@@ -47,9 +46,15 @@ static void crc_init(void)
 		crc_tab[0][i] = c;
 	}
 	for (uint32_t i = 0; i < 256; i++)
-		for (int t = 1; t < 4; t++)
+		for (int t = 1; t < 8; t++)
 			crc_tab[t][i] = (crc_tab[t - 1][i] >> 8) ^
 					crc_tab[0][crc_tab[t - 1][i] & 0xff];
+}
+
+static uint32_t le32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
 }
 
 uint32_t crc32_ieee(uint32_t crc, const void *buf, size_t len)
@@ -59,13 +64,15 @@ uint32_t crc32_ieee(uint32_t crc, const void *buf, size_t len)
 	if (!crc_tab[0][1])
 		crc_init();
 	crc = ~crc;
-	while (len >= 4) {
-		crc ^= (uint32_t)p[0] | (uint32_t)p[1] << 8 |
-		       (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-		crc = crc_tab[3][crc & 0xff] ^ crc_tab[2][(crc >> 8) & 0xff] ^
-		      crc_tab[1][(crc >> 16) & 0xff] ^ crc_tab[0][crc >> 24];
-		p += 4;
-		len -= 4;
+	while (len >= 8) {
+		uint32_t a = crc ^ le32(p), b = le32(p + 4);
+
+		crc = crc_tab[7][a & 0xff] ^ crc_tab[6][(a >> 8) & 0xff] ^
+		      crc_tab[5][(a >> 16) & 0xff] ^ crc_tab[4][a >> 24] ^
+		      crc_tab[3][b & 0xff] ^ crc_tab[2][(b >> 8) & 0xff] ^
+		      crc_tab[1][(b >> 16) & 0xff] ^ crc_tab[0][b >> 24];
+		p += 8;
+		len -= 8;
 	}
 	while (len--)
 		crc = crc_tab[0][(crc ^ *p++) & 0xff] ^ (crc >> 8);
@@ -265,6 +272,37 @@ static int check_record(const unsigned char *p, size_t rem, size_t *rlen)
 	return CR_OK;
 }
 
+/*
+ * Resynchronising after damage: only a record of a known type and of a
+ * length it can have is a candidate (event 60, lost 28 bytes, task and
+ * info up to RESYNC_MAX), so at most RESYNC_MAX bytes are checksummed per
+ * byte offset and the scan is linear in the size of the damage, whatever
+ * the bytes (a fake marker with a 64 KiB length used to cost a 64 KiB
+ * CRC at every offset).  Longer info records and unknown types right
+ * after damage are skipped with it.
+ */
+#define RESYNC_MAX (REC_MIN + 8 + 2 * 256)
+
+static int resync_candidate(const unsigned char *p, size_t rem)
+{
+	uint32_t len;
+
+	if (rem < REC_HDR || get16(p) != REC_MARK)
+		return 0;
+	len = get32(p + 4);
+	switch (get16(p + 2)) {
+	case REC_EVENT:
+		return len == REC_MIN + EVENT_PAYLOAD;
+	case REC_LOST:
+		return len == REC_MIN + 16;
+	case REC_TASK:
+	case REC_INFO:
+		return len >= REC_MIN + 2 && len <= RESYNC_MAX;
+	default:
+		return 0;
+	}
+}
+
 struct rd {
 	const char *path;
 	long bad;
@@ -279,7 +317,7 @@ static void bad(struct rd *rd, const char *fmt, ...)
 	va_list ap;
 
 	rd->ops->bad();
-	if (++rd->bad > MAX_SHOWN)
+	if (++rd->bad > MAX_SHOWN || msg_quiet)
 		return;
 	fprintf(stderr, "%s: %s: ", prog, rd->path);
 	va_start(ap, fmt);
@@ -328,7 +366,20 @@ static int dispatch(struct rd *rd, const unsigned char *p, size_t len,
 			break;
 		ops->lost(get64(d), get64(d + 8));
 		return 0;
-	default:        /* REC_INFO and types from newer versions */
+	case REC_INFO: {
+		char kv[256], *eq;
+		size_t n = dl < sizeof(kv) - 1 ? dl : sizeof(kv) - 1;
+
+		memcpy(kv, d, n);
+		kv[n] = '\0';
+		eq = strchr(kv, '=');
+		if (eq && ops->info) {
+			*eq = '\0';
+			ops->info(kv, eq + 1);
+		}
+		return 0;
+	}
+	default:        /* types from newer versions */
 		return 0;
 	}
 	bad(rd, "offset %zu: record of type %u is too short (%zu bytes of payload); skipped",
@@ -336,70 +387,80 @@ static int dispatch(struct rd *rd, const unsigned char *p, size_t len,
 	return 0;
 }
 
-static unsigned char *load_input(const char *path, size_t *len, int *mapped)
-{
-	int fd = strcmp(path, "-") == 0 ? 0 : open(path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
+/*
+ * The input is read through a window (WIN bytes, at least REC_MAX ahead
+ * of the record being looked at), not loaded or mapped whole: memory does
+ * not grow with the capture, and stdin, pipes and files read alike.
+ */
+#define WIN (4u * REC_MAX)      /* 256 KiB */
+
+struct win {
+	int fd, eof;
+	const char *path;
 	unsigned char *buf;
-	size_t cap = 1 << 20, n = 0;
+	size_t start, end;      /* unread data: buf[start, end) */
+	uint64_t base;          /* file offset of buf[0] */
+};
 
-	*mapped = 0;
-	if (fd < 0) {
-		msg("cannot open %s: %s", path, strerror(errno));
-		return NULL;
+/* Make at least need bytes available at buf[start] unless the input ends
+ * first.  -1 on a read error (message printed). */
+static int fill(struct win *w, size_t need)
+{
+	if (w->end - w->start >= need || w->eof)
+		return 0;
+	if (w->start) {
+		memmove(w->buf, w->buf + w->start, w->end - w->start);
+		w->base += w->start;
+		w->end -= w->start;
+		w->start = 0;
 	}
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
-		buf = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-		if (buf != MAP_FAILED) {
-			*len = (size_t)st.st_size;
-			*mapped = 1;
-			if (fd)
-				close(fd);
-			return buf;
-		}
-	}
-	buf = xmalloc(cap);
-	for (;;) {
-		ssize_t r;
+	while (w->end < need && !w->eof) {
+		ssize_t r = read(w->fd, w->buf + w->end, WIN - w->end);
 
-		if (n == cap)
-			buf = xrealloc(buf, cap *= 2);
-		r = read(fd, buf + n, cap - n);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
-			msg("reading %s: %s", path, strerror(errno));
-			free(buf);
-			if (fd)
-				close(fd);
-			return NULL;
+			msg("reading %s: %s", w->path, strerror(errno));
+			return -1;
 		}
 		if (r == 0)
-			break;
-		n += (size_t)r;
+			w->eof = 1;
+		w->end += (size_t)r;
 	}
-	if (fd)
-		close(fd);
-	*len = n;
-	return buf;
+	return 0;
+}
+
+static uint64_t at(const struct win *w)
+{
+	return w->base + w->start;
 }
 
 long replay_capture(const char *path, const struct source_ops *ops)
 {
 	struct rd rd = { path, 0, ops };
-	size_t len, off, rlen = 0;
-	long status = 0;        /* -2: not a capture at all */
-	int mapped;
-	unsigned char *buf = load_input(path, &len, &mapped);
+	struct win w = { 0 };
+	size_t rlen = 0, len;
+	long status = 0;        /* -2: not a capture at all, -1: I/O */
 	unsigned ver, hlen;
+	const unsigned char *buf;
 
-	if (!buf)
+	w.fd = strcmp(path, "-") == 0 ? 0 : open(path, O_RDONLY | O_CLOEXEC);
+	w.path = path;
+	if (w.fd < 0) {
+		msg("cannot open %s: %s", path, strerror(errno));
 		return -1;
+	}
 	if (strcmp(path, "-") == 0)
-		rd.path = path = "<stdin>";
+		rd.path = w.path = path = "<stdin>";
+	w.buf = xmalloc(WIN);
+	if (fill(&w, 4096)) {
+		status = -1;
+		goto out;
+	}
+	buf = w.buf;
+	len = w.end;
 	if (len < CAP_HDR_LEN || memcmp(buf, CAP_MAGIC, 8) != 0) {
-		int text = len > 0 && memchr(buf, '\n', len < 4096 ? len : 4096) &&
-			   !memchr(buf, '\0', len < 4096 ? len : 4096);
+		int text = len > 0 && memchr(buf, '\n', len) && !memchr(buf, '\0', len);
 
 		if (len == 0)
 			msg("%s: empty file, not an nvlat capture", path);
@@ -413,52 +474,72 @@ long replay_capture(const char *path, const struct source_ops *ops)
 	}
 	ver = get16(buf + 8);
 	hlen = get16(buf + 10);
-	if (ver != CAP_VERSION || hlen < CAP_HDR_LEN || hlen > len) {
+	if (fill(&w, hlen)) {
+		status = -1;
+		goto out;
+	}
+	if (ver != CAP_VERSION || hlen < CAP_HDR_LEN || hlen > w.end) {
 		msg("%s: unsupported capture version %u (header length %u); this nvlat reads version %d",
 		    path, ver, hlen, CAP_VERSION);
 		status = -2;
 		goto out;
 	}
+	w.start = hlen;
 
-	off = hlen;
-	while (off < len) {
-		size_t rem = len - off, o;
-		int r = check_record(buf + off, rem, &rlen);
+	for (;;) {
+		size_t rem;
+		uint64_t off;
+		int r;
 		const char *why;
 
+		if (fill(&w, REC_MAX)) {
+			status = -1;
+			goto out;
+		}
+		rem = w.end - w.start;
+		if (!rem)
+			break;
+		off = at(&w);
+		r = check_record(w.buf + w.start, rem, &rlen);
 		if (r == CR_OK) {
-			if (dispatch(&rd, buf + off, rlen, off, ops))
+			if (dispatch(&rd, w.buf + w.start, rlen, (size_t)off, ops))
 				break;
-			off += rlen;
+			w.start += rlen;
 			continue;
 		}
 		why = why_bad;
-		for (o = off + 1; o + REC_MIN <= len; o++) {
-			if (buf[o] == (REC_MARK & 0xff) &&
-			    check_record(buf + o, len - o, &rlen) == CR_OK)
+		for (w.start++;; w.start++) {
+			if (fill(&w, REC_MAX)) {
+				status = -1;
+				goto out;
+			}
+			if (w.end - w.start < REC_MIN)
+				break;
+			if (w.buf[w.start] == (REC_MARK & 0xff) &&
+			    resync_candidate(w.buf + w.start, w.end - w.start) &&
+			    check_record(w.buf + w.start, w.end - w.start, &rlen) == CR_OK)
 				break;
 		}
-		if (o + REC_MIN <= len) {
+		if (w.end - w.start >= REC_MIN) {
 			bad(&rd, "offset %zu: %s; skipped %zu bytes, resynchronised at offset %zu",
-			    off, why, o - off, o);
-			off = o;
+			    (size_t)off, why, (size_t)(at(&w) - off), (size_t)at(&w));
 			continue;
 		}
+		rem = (size_t)(w.base + w.end - off);
 		if (r == CR_TRUNC)
 			bad(&rd, "offset %zu: %s at end of file (%zu bytes left): the capture was cut short",
-			    off, why, rem);
+			    (size_t)off, why, rem);
 		else
 			bad(&rd, "offset %zu: %s; no good record in the last %zu bytes",
-			    off, why, rem);
+			    (size_t)off, why, rem);
 		break;
 	}
 	if (rd.bad > MAX_SHOWN)
 		msg("%s: %ld more bad records not shown", path, rd.bad - MAX_SHOWN);
 	status = rd.bad;
 out:
-	if (mapped)
-		munmap(buf, len);
-	else
-		free(buf);
+	free(w.buf);
+	if (w.fd > 0)
+		close(w.fd);
 	return status;
 }

@@ -13,39 +13,28 @@
 
 #include "nvlat.h"
 
-#define NHASH 1024
+/* tid -> thread name, pid -> VM name; values are malloc'd strings */
+static struct u64map threads, vms;
 
-struct name {
-	uint32_t key;
-	char *text;
-	struct name *next;
-};
-
-static struct name *threads[NHASH], *vms[NHASH];
-
-static struct name *lookup(struct name **tab, uint32_t key)
+static const char *lookup(struct u64map *tab, uint32_t key)
 {
-	for (struct name *n = tab[key % NHASH]; n; n = n->next)
-		if (n->key == key)
-			return n;
-	return NULL;
+	uint64_t *v = u64map_get(tab, key);
+
+	return v ? (const char *)(uintptr_t)*v : NULL;
 }
 
-static void store(struct name **tab, uint32_t key, const char *text)
+static void store(struct u64map *tab, uint32_t key, const char *text)
 {
-	struct name *n = lookup(tab, key);
+	int isnew;
+	uint64_t *v = u64map_put(tab, key, 0, &isnew);
+	char *old = (char *)(uintptr_t)*v;
 
-	if (n) {
-		if (!text || strcmp(n->text, text) == 0)
+	if (!isnew) {
+		if (!text || strcmp(old, text) == 0)
 			return;
-		free(n->text);
-	} else {
-		n = xcalloc(1, sizeof(*n));
-		n->key = key;
-		n->next = tab[key % NHASH];
-		tab[key % NHASH] = n;
+		free(old);
 	}
-	n->text = xstrdup(text ? text : "");
+	*v = (uint64_t)(uintptr_t)xstrdup(text ? text : "");
 }
 
 /*
@@ -61,9 +50,11 @@ int qemu_vm_name(const char *cmdline, size_t len, char *out, size_t outlen)
 		const char *arg = p;
 		size_t al = strnlen(arg, (size_t)(end - p));
 
+		/* the last element need not be NUL-terminated: compare
+		 * within its length only */
 		p += al + 1;
-		if ((strcmp(arg, "-name") != 0 && strcmp(arg, "--name") != 0) ||
-		    p >= end)
+		if (!((al == 5 && memcmp(arg, "-name", 5) == 0) ||
+		      (al == 6 && memcmp(arg, "--name", 6) == 0)) || p >= end)
 			continue;
 		{
 			const char *v = p, *vend = p + strnlen(p, (size_t)(end - p));
@@ -110,23 +101,23 @@ int qemu_vm_name(const char *cmdline, size_t len, char *out, size_t outlen)
 void names_set(uint32_t pid, uint32_t tid, const char *thread, const char *vm)
 {
 	if (thread && tid)
-		store(threads, tid, thread);
+		store(&threads, tid, thread);
 	if (vm && *vm && pid)
-		store(vms, pid, vm);
+		store(&vms, pid, vm);
 }
 
 const char *names_thread(uint32_t tid)
 {
-	struct name *n = lookup(threads, tid);
+	const char *n = lookup(&threads, tid);
 
-	return n ? n->text : "";
+	return n ? n : "";
 }
 
 const char *names_vm(uint32_t pid)
 {
-	struct name *n = lookup(vms, pid);
+	const char *n = lookup(&vms, pid);
 
-	return n ? n->text : "";
+	return n ? n : "";
 }
 
 static void chomp(char *s)
@@ -144,16 +135,16 @@ int names_resolve_proc(uint32_t pid, uint32_t tid)
 	size_t len;
 	int isnew = 0;
 
-	if (tid && !lookup(threads, tid)) {
+	if (tid && !lookup(&threads, tid)) {
 		snprintf(path, sizeof(path), "/proc/%u/task/%u/comm", pid, tid);
 		txt = read_file(path, NULL);
 		if (txt)
 			chomp(txt);
-		store(threads, tid, txt ? txt : "");
+		store(&threads, tid, txt ? txt : "");
 		free(txt);
 		isnew = 1;
 	}
-	if (pid && !lookup(vms, pid)) {
+	if (pid && !lookup(&vms, pid)) {
 		name[0] = '\0';
 		snprintf(path, sizeof(path), "/proc/%u/cmdline", pid);
 		txt = read_file(path, &len);
@@ -168,7 +159,7 @@ int names_resolve_proc(uint32_t pid, uint32_t tid)
 			}
 		}
 		free(txt);
-		store(vms, pid, name);
+		store(&vms, pid, name);
 		isnew = 1;
 	}
 	return isnew;
@@ -176,18 +167,86 @@ int names_resolve_proc(uint32_t pid, uint32_t tid)
 
 void names_free(void)
 {
-	struct name **tabs[2] = { threads, vms };
+	struct u64map *tabs[2] = { &threads, &vms };
 
 	for (int t = 0; t < 2; t++) {
-		for (int i = 0; i < NHASH; i++) {
-			struct name *n = tabs[t][i], *next;
+		for (size_t i = 0; i < tabs[t]->cap; i++)
+			if (tabs[t]->used[i])
+				free((char *)(uintptr_t)tabs[t]->vals[i]);
+		u64map_free(tabs[t]);
+	}
+}
 
-			for (; n; n = next) {
-				next = n->next;
-				free(n->text);
-				free(n);
-			}
-			tabs[t][i] = NULL;
+/* Length of the valid UTF-8 sequence at p (1-4), 0 if it is not one. */
+int utf8_len(const unsigned char *p)
+{
+	unsigned c = p[0];
+	int n, i;
+	unsigned cp;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2, cp = c & 0x1f;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3, cp = c & 0x0f;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4, cp = c & 0x07;
+	else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return n;
+}
+
+static size_t nchars(const char *s, size_t len)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < len; i++)
+		if (((unsigned char)s[i] & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
+void name_printable(const char *s, char *out, size_t outlen, size_t max)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t o = 0;
+
+	if (max < 4)
+		max = 4;
+	while (*p && o + 8 < outlen) {
+		int n = utf8_len(p);
+
+		if (n == 1 && (*p < 0x20 || *p == 0x7f))
+			n = 0;
+		if (n) {
+			memcpy(out + o, p, (size_t)n);
+			o += (size_t)n;
+			p += n;
+		} else {
+			snprintf(out + o, outlen - o, "\\x%02x", *p++);
+			o += 4;
 		}
+	}
+	out[o] = '\0';
+	if (*p || nchars(out, o) > max) {
+		/* cut at a character boundary, leaving room for "..." */
+		size_t keep = 0, k = 0;
+
+		while (k < o && keep < max - 3) {
+			k++;
+			while (k < o && ((unsigned char)out[k] & 0xc0) == 0x80)
+				k++;
+			keep++;
+		}
+		memcpy(out + k, "...", 4);
 	}
 }

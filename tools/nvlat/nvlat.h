@@ -14,7 +14,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define NVLAT_VERSION "1.0.0"
+#define NVLAT_VERSION "1.1.0"
 
 /* The three components of kvm_hv:kvmppc_vcpu_stats, in record order. */
 enum { C_L1L2, C_L2L1, C_RUN, NCOMP };
@@ -43,6 +43,7 @@ struct nv_event {
 
 /* ---- util.c ---- */
 extern const char *prog;
+extern int msg_quiet;           /* fuzz targets: no messages */
 void msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t m);
@@ -54,17 +55,38 @@ char *read_file(const char *path, size_t *len);
 int parse_u64(const char *s, uint64_t *out);   /* decimal or 0x hex, whole string */
 int parse_secs(const char *s, uint64_t *ns);   /* "2", "0.5" -> ns, > 0 */
 
+/* A growing open-addressing map u64 -> u64 (util.c). */
+struct u64map {
+	uint64_t *keys, *vals;
+	unsigned char *used;
+	size_t n, cap;
+};
+uint64_t *u64map_get(const struct u64map *m, uint64_t key);
+/* Insert key (with val) unless present; returns the value slot. */
+uint64_t *u64map_put(struct u64map *m, uint64_t key, uint64_t val, int *isnew);
+void u64map_free(struct u64map *m);
+
 /* ---- stats.c: log-linear histogram, exact below 256 ---- */
 #define HIST_SUB_BITS 7
 #define HIST_SUB (1u << HIST_SUB_BITS)
 #define HIST_NBUCKETS (2 * HIST_SUB + (64 - HIST_SUB_BITS - 1) * HIST_SUB)
 #define HIST_NGROUPS (HIST_NBUCKETS / HIST_SUB)
 
+/* Up to HIST_SPARSE distinct buckets are kept as sorted (index, count)
+ * pairs; beyond that, dense groups of HIST_SUB counters, a group allocated
+ * for each power of two that occurs.  A vCPU seen a few times costs ~0.1 KiB
+ * per component, a busy one ~1 KiB per power of two it spans. */
+#define HIST_SPARSE 24
+struct hpair {
+	uint64_t cnt;
+	uint32_t idx;
+};
+
 struct series {
 	uint64_t n, sum, min, max;
-	/* buckets in groups of HIST_SUB, a group allocated when first used:
-	 * a series costs ~0.5 KiB plus 1 KiB per power of two it spans */
-	uint64_t *grp[HIST_NGROUPS];
+	struct hpair *sp;       /* sparse buckets, sorted by idx */
+	uint32_t nsp, capsp;
+	uint64_t **grp;         /* dense: HIST_NGROUPS group pointers, or NULL */
 };
 
 uint64_t series_bucket(const struct series *s, unsigned idx);
@@ -78,6 +100,10 @@ void series_free(struct series *s);
 /* Nearest-rank percentiles for each pct[i] (0 < pct <= 100). */
 void series_percentiles(const struct series *s, const double *pct, int npct,
 			uint64_t *out);
+/* The log-linear buckets in order: start with *idx = *pos = 0; returns
+ * the count of the next non-empty bucket at or after *idx (its bounds:
+ * hist_lo/hist_hi(*idx)), 0 at the end; then ++*idx for the next. */
+uint64_t series_next(const struct series *s, unsigned *idx, uint32_t *pos);
 /* log2 buckets: out[0] counts zeros, out[k] counts [2^(k-1), 2^k). */
 void series_log2(const struct series *s, uint64_t out[65]);
 
@@ -99,6 +125,10 @@ int tpfmt_decode(const struct tp_format *f, const void *raw, size_t rawlen,
 		 struct nv_event *ev);
 
 /* ---- names.c: VM and vCPU thread names ---- */
+/* Write s for a terminal/CSV: bytes that are not printable UTF-8 become
+ * \xNN; at most max display characters, "..." marking a cut. */
+void name_printable(const char *s, char *out, size_t outlen, size_t max);
+int utf8_len(const unsigned char *p);
 int qemu_vm_name(const char *cmdline, size_t len, char *out, size_t outlen);
 void names_set(uint32_t pid, uint32_t tid, const char *thread, const char *vm);
 const char *names_thread(uint32_t tid);
@@ -134,6 +164,7 @@ struct source_ops {
 	void (*task)(uint32_t pid, uint32_t tid, const char *thread, const char *vm);
 	void (*lost)(uint64_t time_ns, uint64_t count);
 	void (*bad)(void);      /* one bad record/line was skipped */
+	void (*info)(const char *key, const char *value);   /* capture INFO */
 };
 
 /* Replay readers return the number of bad records/lines (>= 0), -1 if the
@@ -183,23 +214,32 @@ struct entry {
 	uint32_t pid, tid;
 	int32_t vcpu;           /* -1 for VM entries */
 	uint32_t nvcpus;        /* VM entries: vCPUs seen in this interval */
+	double sortkey;
 	struct series s[NCOMP];
 	struct entry *next;     /* hash chain */
 };
 
+enum { HIST_NONE, HIST_LOG2, HIST_FINE };
+
 struct report {
-	int format, hist;
+	int format, hist;       /* HIST_* */
+	int npct;               /* percentiles to print */
+	const double *pct;
+	uint64_t dropped_first, dropped_back;   /* left out of the statistics */
+	size_t top_vms, top_vcpus;              /* rows before --top cut them */
 	const char *source;     /* "live", "replay", "perf-script" */
 	unsigned interval;      /* 0-based interval number */
 	int intervals;          /* interval mode on */
 	double start_s, end_s;  /* relative to the first event / start */
+	uint64_t start_ns, end_ns;      /* the same in the input's clock */
 	uint64_t events, lost, bad;
 	struct entry **vms, **vcpus;
 	size_t nvms, nvcpus;
 };
 
 void output_report(FILE *out, const struct report *r);
-void output_csv_header(FILE *out);
+void output_csv_header(FILE *out, const double *pct, int npct, int hist);
+void pct_label(char *buf, size_t len, double pct);
 void csv_str(FILE *out, const char *s);
 void json_str(FILE *out, const char *s);
 

@@ -12,6 +12,11 @@
  * or, when perf cannot use the print format, "name=value" per field
  * (vcpu_id=, l1_to_l2_cs=, ...): both are accepted.  Lines of other events
  * are skipped; anything else is reported with its line number and skipped.
+ *
+ * The ftrace text of the same event (tracefs trace/trace_pipe, `trace-cmd
+ * report`) is read too: "COMM-TID [CPU] FLAGS SECS.USECS: kvmppc_vcpu_stats:
+ * TEXT", with "(TGID)" after COMM-TID when the record-tgid option is on,
+ * and FLAGS (irq-info, e.g. "d..2.") absent in some setups.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -22,6 +27,7 @@
 #include "nvlat.h"
 
 #define EVNAME "kvm_hv:kvmppc_vcpu_stats:"
+#define EVSHORT "kvmppc_vcpu_stats:"     /* ftrace, trace-cmd report */
 #define MAX_SHOWN 10
 
 static int is_time_tok(const char *b, const char *e)
@@ -86,6 +92,17 @@ static int other_event(const char *line)
 	return 0;
 }
 
+/* The lines `trace-cmd report` prints before the events. */
+static int trace_cmd_header(const char *p)
+{
+	unsigned a;
+	char c;
+
+	return sscanf(p, "cpus=%u%c", &a, &c) == 1 ||
+	       sscanf(p, "version = %u%c", &a, &c) == 1 ||
+	       (sscanf(p, "CPU %u is empty%c", &a, &c) == 1 && strstr(p, "is empty"));
+}
+
 static int parse_uint(const char *s, uint64_t *v)
 {
 	return parse_u64(s, v);
@@ -128,6 +145,23 @@ static int header(char *line, char *evpos, struct nv_event *ev, char *comm,
 	while (b > line && !isspace((unsigned char)b[-1]))
 		b--;
 	ev->cpu = NV_NOCPU;
+	/* ftrace irq-info flags ("d..2.", "....") between [CPU] and the time */
+	if (e > b && *b != '[' && e[-1] != ']') {
+		const char *q = b;
+		char *pe, *pb;
+
+		while (q < e && strchr("dDnNhHsbzZxX.0123456789", *q))
+			q++;
+		for (pe = b; pe > line && isspace((unsigned char)pe[-1]); pe--)
+			;
+		pb = pe;
+		while (pb > line && !isspace((unsigned char)pb[-1]))
+			pb--;
+		if (q == e && pe - pb >= 3 && *pb == '[' && pe[-1] == ']') {
+			b = pb;
+			e = pe;
+		}
+	}
 	if (e - b >= 3 && *b == '[' && e[-1] == ']') {
 		char tmp[16];
 		size_t n = (size_t)(e - b - 2);
@@ -144,8 +178,55 @@ static int header(char *line, char *evpos, struct nv_event *ev, char *comm,
 		while (b > line && !isspace((unsigned char)b[-1]))
 			b--;
 	}
-	/* PID/TID or TID */
+	/* ftrace with record-tgid: "(TGID)" or "(-----)" */
 	ev->pid = ev->tid = 0;
+	if (e - b >= 3 && *b == '(' && e[-1] == ')') {
+		char tmp[16];
+		size_t n = (size_t)(e - b - 2);
+
+		if (n < sizeof(tmp)) {
+			memcpy(tmp, b + 1, n);
+			tmp[n] = '\0';
+			if (!parse_u64(tmp, &a) && a <= UINT32_MAX)
+				ev->pid = (uint32_t)a;
+		}
+		for (e = b; e > line && isspace((unsigned char)e[-1]); e--)
+			;
+		b = e;
+		while (b > line && !isspace((unsigned char)b[-1]))
+			b--;
+	}
+	/* PID/TID or TID (perf), COMM-TID (ftrace) */
+	if (e > b) {
+		const char *d = e;
+
+		while (d > b && isdigit((unsigned char)d[-1]))
+			d--;
+		if (d < e && d > b && d[-1] == '-' && e - d < 11) {
+			char tmp[16];
+
+			memcpy(tmp, d, (size_t)(e - d));
+			tmp[e - d] = '\0';
+			if (!parse_u64(tmp, &a) && a <= UINT32_MAX) {
+				ev->tid = (uint32_t)a;
+				e = (char *)d - 1;      /* the comm ends at the '-' */
+				b = line;
+				while (b < e && isspace((unsigned char)*b))
+					b++;
+				if (e - b == 5 && !memcmp(b, "<...>", 5))
+					e = b;  /* ftrace forgot the comm */
+				{
+					size_t n = (size_t)(e - b);
+
+					if (n >= commlen)
+						n = commlen - 1;
+					memcpy(comm, b, n);
+					comm[n] = '\0';
+				}
+				return 0;
+			}
+		}
+	}
 	if (e > b && isdigit((unsigned char)*b)) {
 		char tmp[32], *slash;
 		size_t n = (size_t)(e - b);
@@ -190,7 +271,7 @@ int pscript_parse_line(char *line, struct nv_event *ev, char *comm,
 {
 	char *p = line, *ev_at, *tok, *save = NULL;
 	int have[1 + NCOMP] = { 0 };
-	size_t n = strlen(line);
+	size_t n = strlen(line), evlen;
 
 	while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 		line[--n] = '\0';
@@ -198,9 +279,18 @@ int pscript_parse_line(char *line, struct nv_event *ev, char *comm,
 		p++;
 	if (!*p || *p == '#')
 		return 0;
+	evlen = strlen(EVNAME);
 	ev_at = strstr(line, EVNAME);
 	while (ev_at && ev_at > line && !isspace((unsigned char)ev_at[-1]))
 		ev_at = strstr(ev_at + 1, EVNAME);
+	if (!ev_at) {
+		evlen = strlen(EVSHORT);
+		ev_at = strstr(line, EVSHORT);
+		while (ev_at && ev_at > line && !isspace((unsigned char)ev_at[-1]))
+			ev_at = strstr(ev_at + 1, EVSHORT);
+	}
+	if (!ev_at && trace_cmd_header(p))
+		return 0;
 	if (!ev_at) {
 		if (other_event(line))
 			return 0;
@@ -210,7 +300,7 @@ int pscript_parse_line(char *line, struct nv_event *ev, char *comm,
 	if (header(line, ev_at, ev, comm, commlen, why))
 		return -1;
 
-	for (tok = strtok_r(ev_at + strlen(EVNAME), " \t", &save); tok;
+	for (tok = strtok_r(ev_at + evlen, " \t", &save); tok;
 	     tok = strtok_r(NULL, " \t", &save)) {
 		char *eq = strchr(tok, '='), *val;
 		size_t tl;
@@ -324,8 +414,10 @@ long replay_perf_script(const char *path, const struct source_ops *ops)
 		if (ops->event(&ev))
 			break;
 	}
-	if (ferror(f))
+	if (ferror(f)) {
 		msg("reading %s: %s", path, strerror(errno));
+		nbad = -1;      /* no report from part of an input */
+	}
 	if (nbad > MAX_SHOWN)
 		msg("%s: %ld more bad lines not shown", path, nbad - MAX_SHOWN);
 	free(line);

@@ -54,50 +54,146 @@ uint64_t hist_hi(unsigned idx)
 	return hist_lo(idx) + ((1ull << shift) - 1);
 }
 
+static void to_dense(struct series *s)
+{
+	s->grp = xcalloc(HIST_NGROUPS, sizeof(*s->grp));
+	for (uint32_t i = 0; i < s->nsp; i++) {
+		unsigned idx = s->sp[i].idx;
+		uint64_t **g = &s->grp[idx / HIST_SUB];
+
+		if (!*g)
+			*g = xcalloc(HIST_SUB, sizeof(**g));
+		(*g)[idx % HIST_SUB] += s->sp[i].cnt;
+	}
+	free(s->sp);
+	s->sp = NULL;
+	s->nsp = s->capsp = 0;
+}
+
 uint64_t series_bucket(const struct series *s, unsigned idx)
 {
-	const uint64_t *g = s->grp[idx / HIST_SUB];
+	if (s->grp) {
+		const uint64_t *g = s->grp[idx / HIST_SUB];
 
-	return g ? g[idx % HIST_SUB] : 0;
+		return g ? g[idx % HIST_SUB] : 0;
+	}
+	for (uint32_t i = 0; i < s->nsp; i++)
+		if (s->sp[i].idx == idx)
+			return s->sp[i].cnt;
+	return 0;
+}
+
+/* Next non-empty bucket at or after *idx: its count, or 0 at the end. */
+uint64_t series_next(const struct series *s, unsigned *idx, uint32_t *pos)
+{
+	if (!s->grp) {
+		for (; *pos < s->nsp; (*pos)++) {
+			if (s->sp[*pos].idx >= *idx && s->sp[*pos].cnt) {
+				*idx = s->sp[*pos].idx;
+				return s->sp[*pos].cnt;
+			}
+		}
+		return 0;
+	}
+	while (*idx < HIST_NBUCKETS) {
+		const uint64_t *g = s->grp[*idx / HIST_SUB];
+
+		if (!g) {       /* skip a whole empty group */
+			*idx = (*idx / HIST_SUB + 1) * HIST_SUB;
+			continue;
+		}
+		if (g[*idx % HIST_SUB])
+			return g[*idx % HIST_SUB];
+		(*idx)++;
+	}
+	return 0;
 }
 
 void series_add(struct series *s, uint64_t v)
 {
 	unsigned idx = hist_index(v);
-	uint64_t **g = &s->grp[idx / HIST_SUB];
 
-	if (!*g)
-		*g = xcalloc(HIST_SUB, sizeof(**g));
 	if (!s->n || v < s->min)
 		s->min = v;
 	if (v > s->max)
 		s->max = v;
 	s->n++;
 	s->sum += v;
-	(*g)[idx % HIST_SUB]++;
+	if (__builtin_expect(s->grp != NULL, 1)) {     /* a busy vCPU */
+		uint64_t **g = &s->grp[idx / HIST_SUB];
+
+		if (!*g)
+			*g = xcalloc(HIST_SUB, sizeof(**g));
+		(*g)[idx % HIST_SUB]++;
+		return;
+	}
+	{
+		uint32_t lo = 0, hi = s->nsp;
+
+		while (lo < hi) {
+			uint32_t mid = (lo + hi) / 2;
+
+			if (s->sp[mid].idx < idx)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo < s->nsp && s->sp[lo].idx == idx) {
+			s->sp[lo].cnt++;
+			return;
+		}
+		if (s->nsp < HIST_SPARSE) {
+			if (s->nsp == s->capsp) {
+				s->capsp = s->capsp ? s->capsp * 2 : 2;
+				if (s->capsp > HIST_SPARSE)
+					s->capsp = HIST_SPARSE;
+				s->sp = xrealloc(s->sp, s->capsp * sizeof(*s->sp));
+			}
+			memmove(&s->sp[lo + 1], &s->sp[lo], (s->nsp - lo) * sizeof(*s->sp));
+			s->sp[lo].idx = idx;
+			s->sp[lo].cnt = 1;
+			s->nsp++;
+			return;
+		}
+		to_dense(s);
+	}
+	{
+		uint64_t **g = &s->grp[idx / HIST_SUB];
+
+		if (!*g)
+			*g = xcalloc(HIST_SUB, sizeof(**g));
+		(*g)[idx % HIST_SUB]++;
+	}
 }
 
 void series_reset(struct series *s)
 {
-	if (s->n)
+	if (s->n && s->grp)
 		for (unsigned i = 0; i < HIST_NGROUPS; i++)
 			if (s->grp[i])
 				memset(s->grp[i], 0, HIST_SUB * sizeof(*s->grp[i]));
+	s->nsp = 0;
 	s->n = s->sum = s->min = s->max = 0;
 }
 
 void series_free(struct series *s)
 {
-	for (unsigned i = 0; i < HIST_NGROUPS; i++)
-		free(s->grp[i]);
+	if (s->grp) {
+		for (unsigned i = 0; i < HIST_NGROUPS; i++)
+			free(s->grp[i]);
+		free(s->grp);
+	}
+	free(s->sp);
 	memset(s, 0, sizeof(*s));
 }
 
 void series_percentiles(const struct series *s, const double *pct, int npct,
 			uint64_t *out)
 {
-	uint64_t cum = 0;
+	uint64_t cum = 0, c = 0;
 	unsigned idx = 0;
+	uint32_t pos = 0;
+	int have = 0;   /* c is the count of bucket idx, not yet in cum */
 
 	for (int i = 0; i < npct; i++) {
 		uint64_t rank, v;
@@ -120,19 +216,23 @@ void series_percentiles(const struct series *s, const double *pct, int npct,
 		if (i > 0 && pct[i] < pct[i - 1]) {
 			cum = 0;
 			idx = 0;
+			pos = 0;
+			have = 0;
 		}
-		while (idx < HIST_NBUCKETS) {
-			const uint64_t *g = s->grp[idx / HIST_SUB];
-
-			if (!g) {       /* skip a whole empty group */
-				idx = (idx / HIST_SUB + 1) * HIST_SUB;
-				continue;
+		for (;;) {
+			if (!have) {
+				c = series_next(s, &idx, &pos);
+				if (!c)
+					break;
+				have = 1;
 			}
-			if (cum + g[idx % HIST_SUB] >= rank)
+			if (cum + c >= rank)
 				break;
-			cum += g[idx++ % HIST_SUB];
+			cum += c;
+			idx++;
+			have = 0;
 		}
-		if (idx >= HIST_NBUCKETS) {
+		if (!have) {
 			out[i] = s->max;
 			continue;
 		}
@@ -147,21 +247,18 @@ void series_percentiles(const struct series *s, const double *pct, int npct,
 
 void series_log2(const struct series *s, uint64_t out[65])
 {
+	unsigned idx = 0;
+	uint32_t pos = 0;
+	uint64_t c;
+
 	memset(out, 0, 65 * sizeof(out[0]));
 	if (!s->n)
 		return;
-	for (unsigned idx = 0; idx < HIST_NBUCKETS; idx++) {
-		uint64_t lo, c;
-
-		if (!s->grp[idx / HIST_SUB]) {
-			idx = (idx / HIST_SUB + 1) * HIST_SUB - 1;
-			continue;
-		}
-		c = s->grp[idx / HIST_SUB][idx % HIST_SUB];
-		if (!c)
-			continue;
+	while ((c = series_next(s, &idx, &pos)) != 0) {
 		/* a log-linear bucket never straddles a power of two */
-		lo = hist_lo(idx);
+		uint64_t lo = hist_lo(idx);
+
 		out[lo ? msb64(lo) + 1 : 0] += c;
+		idx++;
 	}
 }

@@ -10,11 +10,14 @@
 #include "nvlat.h"
 
 const char *prog = "nvlat";
+int msg_quiet;
 
 void msg(const char *fmt, ...)
 {
 	va_list ap;
 
+	if (msg_quiet)
+		return;
 	fprintf(stderr, "%s: ", prog);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -143,4 +146,75 @@ int parse_secs(const char *s, uint64_t *ns)
 		return -1;
 	*ns = whole * 1000000000ull + frac;
 	return *ns ? 0 : -1;
+}
+
+/*
+ * An open-addressing hash map from u64 keys to u64 values that grows with
+ * what it holds (the pipeline keys entries by pid/vCPU, the names by tid,
+ * and counts L1 CPUs, so its size follows the input, never a fixed table).
+ */
+static uint64_t mix64(uint64_t k)
+{
+	k ^= k >> 33;
+	k *= 0xff51afd7ed558ccdull;
+	k ^= k >> 33;
+	k *= 0xc4ceb9fe1a85ec53ull;
+	k ^= k >> 33;
+	return k;
+}
+
+static size_t map_slot(const struct u64map *m, uint64_t key)
+{
+	size_t mask = m->cap - 1, i = (size_t)mix64(key) & mask;
+
+	while (m->used[i] && m->keys[i] != key)
+		i = (i + 1) & mask;
+	return i;
+}
+
+uint64_t *u64map_get(const struct u64map *m, uint64_t key)
+{
+	size_t i;
+
+	if (!m->cap)
+		return NULL;
+	i = map_slot(m, key);
+	return m->used[i] ? &m->vals[i] : NULL;
+}
+
+uint64_t *u64map_put(struct u64map *m, uint64_t key, uint64_t val, int *isnew)
+{
+	size_t i;
+
+	if ((m->n + 1) * 4 > m->cap * 3) {
+		struct u64map old = *m;
+
+		m->cap = old.cap ? old.cap * 2 : 16;
+		m->n = 0;
+		m->keys = xcalloc(m->cap, sizeof(*m->keys));
+		m->vals = xcalloc(m->cap, sizeof(*m->vals));
+		m->used = xcalloc(m->cap, 1);
+		for (size_t k = 0; k < old.cap; k++)
+			if (old.used[k])
+				u64map_put(m, old.keys[k], old.vals[k], NULL);
+		u64map_free(&old);
+	}
+	i = map_slot(m, key);
+	if (isnew)
+		*isnew = !m->used[i];
+	if (!m->used[i]) {
+		m->used[i] = 1;
+		m->keys[i] = key;
+		m->vals[i] = val;
+		m->n++;
+	}
+	return &m->vals[i];
+}
+
+void u64map_free(struct u64map *m)
+{
+	free(m->keys);
+	free(m->vals);
+	free(m->used);
+	memset(m, 0, sizeof(*m));
 }

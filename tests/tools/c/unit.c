@@ -7,6 +7,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -253,6 +254,28 @@ static void test_qemu_name(void)
 	      !strcmp(out, "a,b"), "--name with guest= later and ',,' escape (%s)", out);
 	CHECK(qemu_vm_name(c4, sizeof(c4), out, sizeof(out)) < 0, "no -name");
 	CHECK(qemu_vm_name(c5, sizeof(c5), out, sizeof(out)) < 0, "-name without value");
+	{
+		/* the last element without its NUL, right before a page that
+		 * cannot be read: qemu_vm_name() must stay within len */
+		static const char *const tails[] = { "-nam", "-name" };
+		long pg = sysconf(_SC_PAGESIZE);
+		char *map = mmap(NULL, (size_t)pg * 2, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		for (size_t i = 0; i < 2 && map != MAP_FAILED; i++) {
+			size_t tl = strlen(tails[i]);
+			char *c = map + pg - 5 - tl;
+
+			mprotect(map + pg, (size_t)pg, PROT_NONE);
+			memcpy(c, "qemu", 5);
+			memcpy(c + 5, tails[i], tl);      /* no NUL after it */
+			CHECK(qemu_vm_name(c, 5 + tl, out, sizeof(out)) < 0,
+			      "unterminated last element '%s' before an unreadable page",
+			      tails[i]);
+		}
+		if (map != MAP_FAILED)
+			munmap(map, (size_t)pg * 2);
+	}
 }
 
 static void test_pscript(void)

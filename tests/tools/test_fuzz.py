@@ -1,0 +1,53 @@
+"""The libFuzzer targets of nvlat (tests/tools/fuzz, make fuzz-tools): each
+runs 30 s from its seed corpus under ASan+UBSan without a crash.
+
+Two and a half minutes of CPU: it runs under `make check` (NV2_STRICT=1) or with
+NVLAT_FUZZ=1, and is skipped otherwise; `make fuzz-tools FUZZ_SECONDS=N`
+runs the same for any time."""
+import csv
+import os
+import subprocess
+
+import pytest
+
+from nvlat_paths import BUILD, HERE, RESULTS, TOP
+from nv2test import STRICT, skip_manual
+
+TARGETS = sorted(p.stem for p in (HERE / "fuzz").glob("fuzz_*.c"))
+SECONDS = int(os.environ.get("NVLAT_FUZZ_SECONDS", "30"))
+
+
+def test_every_target_has_seeds():
+    assert TARGETS == ["fuzz_capture", "fuzz_ftrace", "fuzz_pscript", "fuzz_qemu_name",
+                       "fuzz_tpfmt"]
+    for t in TARGETS:
+        seeds = list((HERE / "fuzz" / "corpus" / t).iterdir())
+        assert seeds and all(s.stat().st_size <= 4096 for s in seeds), t
+
+
+@pytest.fixture(scope="module")
+def fuzz_results():
+    if not (STRICT or os.environ.get("NVLAT_FUZZ") == "1"):
+        skip_manual("fuzz-tools", f"{len(TARGETS)} x {SECONDS} s of fuzzing runs under "
+                    "make check or with NVLAT_FUZZ=1")
+    missing = [t for t in TARGETS if not (BUILD / "tools" / "fuzz" / t).exists()]
+    if missing:
+        pytest.fail(f"fuzz targets not built: {missing} (make tools with clang-14 and "
+                    f"libclang-rt-14-dev; log {RESULTS / 'tools-build.log'})")
+    env = dict(os.environ, FUZZ_SECONDS=str(SECONDS))
+    p = subprocess.run([str(TOP / "ci" / "fuzz-tools.sh")], env=env, capture_output=True,
+                       text=True, timeout=len(TARGETS) * (SECONDS + 120))
+    with open(RESULTS / "fuzz-tools.tsv") as f:
+        rows = {r["target"]: r for r in csv.DictReader(f, delimiter="\t")}
+    return p, rows
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_fuzz_target(fuzz_results, target):
+    p, rows = fuzz_results
+    r = rows.get(target)
+    assert r, f"{target} did not run: {p.stderr[-2000:]}"
+    assert int(r["crashes"]) == 0, \
+        f"{target} crashed: see {RESULTS}/fuzz/{target}.log\n{p.stderr[-3000:]}"
+    assert int(r["executions"]) > 1000, r
+    assert int(r["seconds"]) >= SECONDS
