@@ -951,6 +951,11 @@ static void explain_no_vm(void)
 	fprintf(stderr, " matched no VM");
 	if (P.nvcpus)
 		fprintf(stderr, " (with --vcpu)");
+	if (!n) {
+		fprintf(stderr, "; no events were seen at all\n");
+		free(pids);
+		return;
+	}
 	if (!named && P.nvm_names)
 		fprintf(stderr, "; the input has no VM names (perf script and ftrace "
 			"text carry none): select by pid instead");
@@ -1272,7 +1277,8 @@ int main(int argc, char **argv)
 		rc = live_run(&lo, &ops, pl_tick);
 		if (P.topmode)
 			top_end();
-		if (!rc && (P.nvm_names || P.nvm_pids) && !P.matched && P.pids_seen.n) {
+		/* Live, nothing seen at all is no answer either: say so. */
+		if (!rc && (P.nvm_names || P.nvm_pids) && !P.matched) {
 			explain_no_vm();
 			rc = EX_USAGE;
 		}
