@@ -54,8 +54,9 @@ def test_apt_sources_deb822(tmp_path):
     assert "Types: deb deb-src\n" + U + "http://mirror.example.invalid/debian" in out
     assert U + "http://security.example.invalid/debian-security\nSuites: bookworm-security" in out
     assert "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg" in out
-    # bookworm and bookworm-backports only
-    assert "trixie" not in out and "sid" not in out
+    # bookworm (and its -backports, -updates, -security) only
+    suites = [w for l in out.splitlines() if l.startswith("Suites:") for w in l.split()[1:]]
+    assert suites and all(w == "bookworm" or w.startswith("bookworm-") for w in suites), suites
 
 
 def test_apt_sources_one_line_and_disabled(tmp_path):
