@@ -121,6 +121,17 @@ static int parse_int(const char *s, int32_t *v)
 	return 0;
 }
 
+/* The thread's comm is [b, e): copy it, cut to commlen - 1 bytes. */
+static void set_comm(char *comm, size_t commlen, const char *b, const char *e)
+{
+	size_t n = (size_t)(e - b);
+
+	if (n >= commlen)
+		n = commlen - 1;
+	memcpy(comm, b, n);
+	comm[n] = '\0';
+}
+
 static int header(char *line, char *evpos, struct nv_event *ev, char *comm,
 		  size_t commlen, const char **why)
 {
@@ -215,14 +226,7 @@ static int header(char *line, char *evpos, struct nv_event *ev, char *comm,
 					b++;
 				if (e - b == 5 && !memcmp(b, "<...>", 5))
 					e = b;  /* ftrace forgot the comm */
-				{
-					size_t n = (size_t)(e - b);
-
-					if (n >= commlen)
-						n = commlen - 1;
-					memcpy(comm, b, n);
-					comm[n] = '\0';
-				}
+				set_comm(comm, commlen, b, e);
 				return 0;
 			}
 		}
@@ -255,14 +259,7 @@ static int header(char *line, char *evpos, struct nv_event *ev, char *comm,
 	b = line;
 	while (b < e && isspace((unsigned char)*b))
 		b++;
-	{
-		size_t n = (size_t)(e - b);
-
-		if (n >= commlen)
-			n = commlen - 1;
-		memcpy(comm, b, n);
-		comm[n] = '\0';
-	}
+	set_comm(comm, commlen, b, e);
 	return 0;
 }
 
