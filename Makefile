@@ -22,6 +22,8 @@ RESULTS := $(BUILD)/results
 export BUILD RESULTS
 # ccache: hash paths relative to the checkout (hits survive a fresh clone).
 export CCACHE_BASEDIR := $(TOP)
+# ... and keep the directory out of the hash of -g compiles (ci/lib.sh).
+export CCACHE_NOHASHDIR := 1
 
 CHECK_PREP :=
 PYTEST_DIRS :=

@@ -9,6 +9,11 @@ export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
 # Paths under the checkout are hashed relative to it, so a fresh clone in
 # another directory (CI) still hits the cache.
 export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$TOP}
+# ccache hashes the working directory of every -g compile (QEMU 7.2 and
+# libvirt build with debug info), so a clone in another directory missed
+# every object: keep the directory out of the hash.  Debug info may then
+# name the directory of the first build; nothing here debugs those objects.
+export CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-1}
 export KBUILD_BUILD_USER=nestedv2 KBUILD_BUILD_HOST=ci
 export KBUILD_BUILD_TIMESTAMP='Thu Jan  1 00:00:00 UTC 2026'
 JOBS=${JOBS:-$(nproc)}
