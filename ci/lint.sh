@@ -65,24 +65,37 @@ for p in "${patches[@]}"; do
 done
 
 # 3. Build after every patch.  A step whose tree and config were built
-# before (stamp in build/obj) is not rebuilt.
+# before (stamp in build/obj) is not rebuilt.  Nor is one that built on this
+# machine before, in any checkout: the stamp in ~/.cache/nestedv2/lint-built
+# is keyed by the git tree id (the content of every file), the config
+# fragments, the build script and the compiler, so the same key means the
+# same build.  Only successful builds leave a stamp.
 tip=$(git -C "$TREE" rev-parse HEAD)
 frag_sum=$(cat "${FRAGS[@]}" | sha256sum | cut -c1-16)
+tool_sum=$({ cat "$TOP/ci/kernel.sh"; "${CROSS_COMPILE}gcc" --version; } |
+	sha256sum | cut -c1-16)
+BUILT=$CACHE/lint-built
 step() { # commit subject flavour-to-install
-	local c=$1 subject=$2 tree stamp log
+	local c=$1 subject=$2 tree stamp gstamp log
 	tree=$(git -C "$TREE" rev-parse "$c^{tree}")
 	stamp=$OBJ/.built-$tree-$frag_sum
+	gstamp=$BUILT/$tree-$frag_sum-$tool_sum
 	log=$LOGS/build-$subject.log
 	if [ -f "$stamp" ] && { [ -z "$3" ] ||
 		[ "$(cat "$BUILD/kernels/$3/tree" 2>/dev/null)" = "$tree-$frag_sum" ]; }; then
 		record build "$subject" ok "cached"
 		return
 	fi
+	if [ -z "$3" ] && [ -f "$gstamp" ]; then
+		record build "$subject" ok "cached (built $(cat "$gstamp"))"
+		return
+	fi
 	git -C "$TREE" checkout -q --detach "$c"
 	local t0=$SECONDS
 	if "$TOP/ci/kernel.sh" build "$TREE" "$OBJ" "${FRAGS[@]}" >"$log" 2>&1; then
 		record build "$subject" ok "$((SECONDS - t0))s"
-		mkdir -p "$OBJ" && touch "$stamp"
+		mkdir -p "$OBJ" "$BUILT" && touch "$stamp"
+		date -u '+%Y-%m-%d %H:%M UTC' >"$gstamp"
 		if [ -n "$3" ]; then
 			"$TOP/ci/kernel.sh" install "$OBJ" "$3" "$TREE"
 			echo "$tree-$frag_sum" >"$BUILD/kernels/$3/tree"
