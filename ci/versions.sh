@@ -21,6 +21,22 @@ LINUX61_VERSION_MAJOR=6.1
 LINUX61_DEB_VERSION=6.1.192-3
 LINUX61_DEB_SHA256=5259c57ca92092da39bd2ea803046da0e3c28f2b6a11ea20f6297468188ceb67
 LINUX61_SHA256=cacdc3830989309d042083be3307969e55600ed7f908cf00df544c5ff50759a1
+# Debian's `linux` source package of the same version (.dsc, from the signed
+# Sources index): the packager's drop-in is checked on it
+# (ci/debian-kernel.sh check).  Its debian/ patch queue and config are not in
+# linux-source-6.1.
+LINUX61_DSC_SHA256=935ea63f59b054c1b1f686f2ed5812c240ee7455959627157c872df57bd9c122
+# When the archive's pool does not serve that source package (some mirrors
+# serve bookworm-security's binaries but not its sources), the check uses
+# bookworm's own 6.1 source package instead, says so in its results, and
+# still applies our series to the pinned version's tree (ci/sources.sh quilt).
+LINUX61_SRC_FALLBACK_VERSION=6.1.176-1
+LINUX61_SRC_FALLBACK_DSC_SHA256=640124b35c5d7e32af9a9d536c47cfebf723fbb86bfbb25d0f2729b798bca35e
+# Debian's powerpc64le kernel of the same version: its /boot/config is the
+# base of the Debian-config L1 (ci/debian-kernel.sh config).  The package
+# name carries Debian's ABI name, so it moves with the version.
+LINUX61_IMAGE_PKG=linux-image-6.1.0-57-powerpc64le
+LINUX61_IMAGE_DEB_SHA256=a7f6b388b01e2cb2f6969443b24c91919d31d62bde36af2a3f0dcd9379778023
 
 # Linux 6.12 (Debian 12 security/backports): upstream nestedv2, the reference.
 LINUX612_VERSION_MAJOR=6.12

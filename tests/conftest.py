@@ -24,6 +24,7 @@ import nv2test  # noqa: E402
 
 # The make check steps whose results each test directory reads.
 STEPS_OF = {
+    "debian": ["debian-drop-in-check"],
     "harness": ["initramfs", "kunit", "boot-base", "boot-ref", "boot-ours", "demo",
                 "fault-sweep"],
     "kernel": ["lint", "kunit"],
