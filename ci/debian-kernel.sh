@@ -14,6 +14,9 @@
 #                                 symbols (olddefconfig) -> build/configs/
 #                                 debian.config, and the reduced config for
 #                                 CI builds (ci/configs/debian-reduce.py)
+#   ci/debian-kernel.sh abi       which exported symbols' CRCs the series
+#                                 changes under Debian's config
+#                                 -> build/abi/abi-changes.txt
 #
 # Everything is fetched by exact version (ci/versions.sh) into
 # ~/.cache/nestedv2 and checked against its SHA-256 first.
@@ -264,12 +267,25 @@ config() {
 		"with ours: $(count "$CONFIGS/debian.config" =y) =y, $(count "$CONFIGS/debian.config" =m) =m -> ${CONFIGS#"$TOP"/}/debian.config"
 	# The reduced config for CI builds: only the rule's =m hardware drivers
 	# go; what olddefconfig then gives must keep every =y and every other =m.
-	"$PYTHON" "$REDUCE" reduce "$tree" "$CONFIGS/debian.config" "$CONFIGS/debian-reduced.in" \
-		"$CONFIGS/debian-dropped.list" >&2
-	olddefconfig "$tree" "$CONFIGS/obj-debian-reduced" "$CONFIGS/debian-reduced.in" \
-		"$CONFIGS/debian-reduced.config"
+	# The Kconfig reading of the rule is simplified; olddefconfig is the
+	# judge: what it brings back or loses is kept in the next round.
+	local round keep=$CONFIGS/debian-keep.list rc=1
+	rm -f "$keep" "$CONFIGS/debian-dropped.list"
+	for round in 1 2 3 4 5 6 7 8; do
+		"$PYTHON" "$REDUCE" reduce "$tree" "$CONFIGS/debian.config" "$CONFIGS/debian-reduced.in" \
+			"$keep" >&2
+		olddefconfig "$tree" "$CONFIGS/obj-debian-reduced" "$CONFIGS/debian-reduced.in" \
+			"$CONFIGS/debian-reduced.config"
+		rc=0
+		"$PYTHON" "$REDUCE" finish "$tree" "$CONFIGS/debian.config" "$CONFIGS/debian-reduced.config" \
+			"$CONFIGS/debian-dropped.list" "$keep" >"$CONFIGS/debian-reduced.counts" || rc=$?
+		[ $rc = 2 ] || break
+		say "round $round: olddefconfig disagreed; another round"
+	done
+	[ $rc = 0 ] || die "no reduced config keeps the rule (round $round)"
 	"$PYTHON" "$REDUCE" verify "$CONFIGS/debian.config" "$CONFIGS/debian-reduced.config" \
-		"$CONFIGS/debian-dropped.list" | tee "$CONFIGS/debian-reduced.counts" >&2
+		"$CONFIGS/debian-dropped.list" >&2
+	say "$(cat "$CONFIGS/debian-reduced.counts") (round $round)"
 	if ! cmp -s "$CONFIGS/debian-dropped.list" "$DROPPED"; then
 		cp "$CONFIGS/debian-dropped.list" "$DROPPED"
 		say "${DROPPED#"$TOP"/} changed (a new Debian config or rule): review and commit it"
@@ -277,9 +293,55 @@ config() {
 	say "reduced config -> ${CONFIGS#"$TOP"/}/debian-reduced.config (dropped: ${DROPPED#"$TOP"/})"
 }
 
+# --- what the series does to the kernel ABI -----------------------------------
+#
+# The symbol CRCs (CONFIG_MODVERSIONS, as Debian builds) of every exported
+# symbol of arch/powerpc and virt/kvm, Debian's config on the pristine tree
+# against Debian's config + ours on the patched one: each file preprocessed
+# as kbuild does for genksyms (-D__GENKSYMS__) and run through the tree's
+# own scripts/genksyms.  No object is compiled.
+
+abi() {
+	local out=$BUILD/abi side tree cfg files f n
+	[ -f "$CONFIGS/debian.config" ] || config
+	"$TOP/ci/sources.sh" base
+	mkdir -p "$out"
+	for side in base ours; do
+		case $side in
+		base) tree=$BUILD/src/linux-6.1-base cfg=$CONFIGS/${LINUX61_IMAGE_PKG#linux-image-}_$LINUX61_DEB_VERSION.config ;;
+		ours) tree=$BUILD/src/linux-6.1 cfg=$CONFIGS/debian.config ;;
+		esac
+		mapfile -t files < <(cd "$tree" && git ls-files 'arch/powerpc/*.c' 'virt/kvm/*.c' |
+			xargs grep -l 'EXPORT_SYMBOL' | sort)
+		olddefconfig "$tree" "$out/obj-$side" "$cfg" "$out/$side.config"
+		say "$side: make prepare, then ${#files[@]} files with EXPORT_SYMBOL preprocessed"
+		make -s -C "$tree" O="$out/obj-$side" ARCH=powerpc CROSS_COMPILE="$CROSS_COMPILE" \
+			-j2 prepare scripts >"$out/prepare-$side.log" 2>&1 ||
+			die "make prepare ($side) failed: $(tail -n 3 "$out/prepare-$side.log")"
+		make -k -s -C "$tree" O="$out/obj-$side" ARCH=powerpc CROSS_COMPILE="$CROSS_COMPILE" \
+			KCFLAGS=-D__GENKSYMS__ "${files[@]/%.c/.i}" >"$out/cpp-$side.log" 2>&1 || true
+		: >"$out/$side.crcs"
+		n=0
+		for f in "${files[@]}"; do
+			[ -s "$out/obj-$side/${f%.c}.i" ] || continue
+			n=$((n + 1))
+			"$out/obj-$side/scripts/genksyms/genksyms" -r /dev/null <"$out/obj-$side/${f%.c}.i" 2>/dev/null |
+				awk -v f="$f" '$1 == "#SYMVER" { print $2, $3, f }' >>"$out/$side.crcs"
+		done
+		sort -o "$out/$side.crcs" "$out/$side.crcs"
+		say "$side: $n files preprocessed, $(wc -l <"$out/$side.crcs") exported symbols"
+	done
+	join -a1 -a2 -e - -o 0,1.2,2.2,2.3,1.3 "$out/base.crcs" "$out/ours.crcs" |
+		awk '$2 != $3 { f = ($4 == "-" ? $5 : $4)
+			print ($2 == "-" ? "added" : ($3 == "-" ? "removed" : "changed")), $1, f }' |
+		sort -k1,1 -k3,3 -k2,2 >"$out/abi-changes.txt"
+	say "$(awk '{ n[$1]++ } END { for (k in n) printf "%s %d  ", k, n[k] }' "$out/abi-changes.txt")-> ${out#"$TOP"/}/abi-changes.txt"
+}
+
 case ${1:-} in
 drop-in) drop_in ;;
 check) check ;;
 config) config ;;
-*) die "usage: $0 drop-in|check|config" ;;
+abi) abi ;;
+*) die "usage: $0 drop-in|check|config|abi" ;;
 esac
