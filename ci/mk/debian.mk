@@ -2,7 +2,7 @@
 # (the drop-in for the `linux` source package) and Debian's own ppc64el
 # config (docs/packaging.md).
 
-.PHONY: debian-kernel-drop-in debian-drop-in-check kernel-debian-config
+.PHONY: debian-kernel-drop-in debian-drop-in-check kernel-debian-config debian-abi-report
 
 ## debian-kernel-drop-in  what a Debian kernel maintainer adds to the linux source package -> build/debian-kernel-drop-in/
 debian-kernel-drop-in:
@@ -24,3 +24,10 @@ kernel-debian-config:
 
 CHECK_PREP += debian-drop-in-check
 PYTEST_DIRS += tests/debian
+
+## debian-abi-report      which exported symbols' CRCs the series changes under Debian's config -> build/abi/abi-changes.txt
+# make prepare of both trees and genksyms over every arch/powerpc and
+# virt/kvm file that exports symbols (no object is compiled; ~10 min on 2
+# busy cores).  Not part of make check: docs/packaging.md records the result.
+debian-abi-report:
+	nice -n 10 ci/debian-kernel.sh abi
