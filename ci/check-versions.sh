@@ -19,6 +19,9 @@ served() { # base pkg arch|all|source version
 	fi
 }
 served linux-6.1 "linux-source-$LINUX61_VERSION_MAJOR" all "$LINUX61_DEB_VERSION"
+served linux-6.1 linux source "$LINUX61_DEB_VERSION"
+served linux-6.1 "$LINUX61_IMAGE_PKG" ppc64el "$LINUX61_DEB_VERSION"
+served linux-6.1 linux source "$LINUX61_SRC_FALLBACK_VERSION"
 served linux-6.12-ref "linux-source-$LINUX612_VERSION_MAJOR" all "$LINUX612_DEB_VERSION"
 served qemu-10.0 qemu source "$QEMU_L0_SRC_VERSION"
 served qemu-10.0 qemu-system-data all "$QEMU_L0_DEB_VERSION"

@@ -249,3 +249,23 @@ locked_deb() {
 	l=$(lock_get "$1" "$2")
 	deb_get "$1" "$2" "${l% *}" "${l#* }" debs
 }
+
+# linux61_companions VERSION: "DSC_SHA256 IMAGE_PACKAGE IMAGE_DEB_SHA256" of
+# Debian's linux source package of that version and of its powerpc64le
+# image (the pins next to linux-source-6.1's in ci/versions.sh), from apt's
+# signed indexes: nothing is downloaded.
+linux61_companions() {
+	local ver=$1 stanza dsc img sha
+	stanza=$(apt-cache showsrc linux 2>/dev/null | awk -v v="$ver" '
+		done { next } /^Package: / { keep = 0; buf = "" } { buf = buf $0 "\n" }
+		/^Version: / { keep = ($2 == v) } /^$/ { if (keep) { printf "%s", buf; done = 1 } }')
+	[ -n "$stanza" ] || die "apt's lists have no linux source package $ver (run 'make deps')"
+	dsc=$(awk -v f="linux_${ver#*:}.dsc" '/^Checksums-Sha256:/ { c = 1; next } /^[^ ]/ { c = 0 }
+		c && $3 == f { print $1; exit }' <<<"$stanza")
+	img=$(awk '/^Package-List:/ { p = 1; next } /^[^ ]/ { p = 0 }
+		p && $1 ~ /^linux-image-[0-9.]+-[0-9]+-powerpc64le$/ { print $1; exit }' <<<"$stanza")
+	[ -n "$dsc" ] && [ -n "$img" ] || die "linux $ver: no .dsc checksum or powerpc64le image in apt's lists"
+	sha=$(apt-cache show "$img:ppc64el=$ver" 2>/dev/null | awk '/^SHA256: / && !s { s = $2 } END { print s }')
+	[ -n "$sha" ] || die "$img:ppc64el=$ver is not in apt's lists"
+	echo "$dsc $img $sha"
+}

@@ -101,6 +101,14 @@ deb)
 	newpins[${var}_DEB_VERSION]=$ver
 	newpins[${var}_DEB_SHA256]=$(sha256sum "$deb" | cut -d' ' -f1)
 	newpins[${var}_SHA256]=$(sha256sum "$tarball" | cut -d' ' -f1)
+	if [ "$NAME" = linux-6.1 ]; then
+		# Debian's source package and powerpc64le image of the same
+		# version (ci/debian-kernel.sh: the drop-in check, Debian's config).
+		read -r c_dsc c_img c_sha < <(linux61_companions "$ver")
+		newpins[LINUX61_DSC_SHA256]=$c_dsc
+		newpins[LINUX61_IMAGE_PKG]=$c_img
+		newpins[LINUX61_IMAGE_DEB_SHA256]=$c_sha
+	fi
 	echo "${newpins[${var}_SHA256]}" >"$tarball.sha256"
 	say "unpacking $pkg $ver"
 	mkdir -p "$TREE"

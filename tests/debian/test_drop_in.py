@@ -129,3 +129,25 @@ def test_check_pushed_all_of_ours():
     total, deb, ours = map(int, m.groups())
     assert ours == len(series())
     assert deb > 100 and total == deb + ours
+
+
+def pins():
+    out = {}
+    for line in open(os.path.join(TOP, "ci", "versions.sh")):
+        m = re.match(r"^(LINUX61_\w+)=(\S+)$", line)
+        if m:
+            out[m.group(1)] = m.group(2)
+    return out
+
+
+def test_companion_pins_match_apt():
+    """The source package's .dsc and the powerpc64le image pinned next to
+    linux-source-6.1 are the ones apt's signed indexes give for that
+    version (what make rebase BASE=linux-6.1 writes)."""
+    p = pins()
+    r = subprocess.run(["bash", "-c", f'set -euo pipefail; . "{TOP}/ci/lib.sh"; '
+                        f'linux61_companions "{p["LINUX61_DEB_VERSION"]}"'],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == [p["LINUX61_DSC_SHA256"], p["LINUX61_IMAGE_PKG"],
+                                p["LINUX61_IMAGE_DEB_SHA256"]]
