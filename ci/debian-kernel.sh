@@ -128,6 +128,9 @@ check() {
 	if dsc=$(src_get linux "$ver" "$LINUX61_DSC_SHA256" linux-6.1 2>"$work/fetch.err"); then
 		result source ok "linux $ver (the pinned version), .dsc sha256 checked"
 	else
+		# Only a download the archive refused falls back; a file that was
+		# fetched and fails its checksum is an error.
+		! grep -q 'sha256' "$work/fetch.err" || die "$(tail -n 1 "$work/fetch.err")"
 		say "linux=$ver: $(tail -n 1 "$work/fetch.err")"
 		say "the archive does not serve the pinned source package: using linux $LINUX61_SRC_FALLBACK_VERSION"
 		ver=$LINUX61_SRC_FALLBACK_VERSION
