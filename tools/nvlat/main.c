@@ -31,6 +31,7 @@
 
 static struct {
 	int format, hist, record, script, topmode, verbose, live;
+	int by_exit;                    /* --by-exit: exits.c tables */
 	int no_reset;                   /* top: show the interval so far */
 	uint32_t top_pid;               /* top: only this VM (0: all) */
 	int top_sort;                   /* top: index in top_sorts[] */
@@ -389,6 +390,8 @@ static void flush(uint64_t start, uint64_t end, int force)
 	r.dropped_back = P.dropped_back;
 	r.vms = vms;
 	r.vcpus = vcpus;
+	r.by_exit = P.by_exit;
+	r.only_pid = P.top_pid;
 	if (P.topmode) {
 		top_render(&r);
 	} else {
@@ -408,6 +411,8 @@ static void flush(uint64_t start, uint64_t end, int force)
 	for (size_t i = 0; i < P.nall; i++)
 		for (int c = 0; c < NCOMP; c++)
 			series_reset(&P.all[i]->s[c]);
+	if (P.by_exit)
+		exits_reset();
 	P.events = P.lost = P.bad = P.dropped_first = P.dropped_back = 0;
 }
 
@@ -524,12 +529,33 @@ static void script_event(const struct nv_event *ev, const char *note)
 	       *note ? " " : "", note);
 }
 
+/* kvm_guest_exit, kvm_hcall_enter (--by-exit): the filters apply; they are
+ * recorded, and paired with the stats events by exits.c */
+static int pl_exit_event(const struct nv_event *ev)
+{
+	if (!wanted(ev))
+		return 0;
+	if (P.record) {
+		cap_event(&P.cap, ev);
+		return 0;
+	}
+	if (!P.by_exit || P.script)
+		return 0;
+	if (ev->kind == EV_EXIT)
+		exits_exit(ev);
+	else
+		exits_hcall(ev);
+	return 0;
+}
+
 static int pl_event(const struct nv_event *ev)
 {
 	int first = 0;
 
 	if (!P.live && replay_clock(ev->time_ns))
 		return 1;
+	if (ev->kind != EV_STATS)
+		return pl_exit_event(ev);
 	if (P.nvm_names || P.nvm_pids || P.topmode)     /* --vm message, top's v */
 		u64map_put(&P.pids_seen, ev->pid, 0, NULL);
 	if (!ev->pid)
@@ -571,14 +597,20 @@ static int pl_event(const struct nv_event *ev)
 	if (first) {
 		P.dropped_first++;
 		P.tot_first++;
+		if (P.by_exit)
+			exits_stats(ev, 0);
 		return 0;
 	}
 	/* unsigned deltas of a counter that went backwards: ~1.8e19 */
 	if ((ev->v[0] | ev->v[1] | ev->v[2]) >= BACKWARDS) {
 		P.dropped_back++;
 		P.tot_back++;
+		if (P.by_exit)
+			exits_stats(ev, 0);
 		return 0;
 	}
+	if (P.by_exit)
+		exits_stats(ev, 1);
 	P.events++;
 	P.tot_events++;
 	{
@@ -643,6 +675,8 @@ static void pl_tick(uint64_t now, int final)
 		P.interval = (unsigned)k;
 		P.iv_start = P.t0 + k * P.interval_ns;
 	}
+	if (final > 0 && P.by_exit)
+		exits_finish();
 	if (final > 0 && !P.topmode && (now > P.iv_start || !P.reports))
 		flush(P.iv_start, now, 1);
 }
@@ -725,6 +759,11 @@ static const char help_text[] =
 "                        or pNN, of l1_to_l2 unless COMPONENT. says\n"
 "                        (l2_to_l1.p99.9, l2_runtime.max)\n"
 "      --top N           only the first N VMs and N vCPUs of each report\n"
+"      --by-exit         also the switch time by the exit that ended each run\n"
+"                        (kvm_hv:kvm_guest_exit: the trap; for hcalls\n"
+"                        kvm_hv:kvm_hcall_enter: the hcall), per VM and per\n"
+"                        vCPU, text or --json; live and record then read\n"
+"                        those two tracepoints too\n"
 "\n"
 "Record:\n"
 "  record -o, --output FILE\n"
@@ -808,7 +847,7 @@ static int usage_error(const char *fmt, ...)
 
 enum {
 	O_PSCRIPT = 256, O_JSON, O_CSV, O_HIST, O_VM, O_VCPU, O_PMU,
-	O_TRACEPOINT, O_FIELDS, O_PCTS, O_SORT, O_TOP, O_OVER,
+	O_TRACEPOINT, O_FIELDS, O_PCTS, O_SORT, O_TOP, O_OVER, O_BYEXIT,
 };
 
 static const struct option longopts[] = {
@@ -831,6 +870,7 @@ static const struct option longopts[] = {
 	{ "sort", required_argument, NULL, O_SORT },
 	{ "top", required_argument, NULL, O_TOP },
 	{ "over", required_argument, NULL, O_OVER },
+	{ "by-exit", no_argument, NULL, O_BYEXIT },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -1104,6 +1144,9 @@ int main(int argc, char **argv)
 			if (P.sort_key == SK_PCT)
 				sort_pct = P.pct[MAXPCT - 1];
 			break;
+		case O_BYEXIT:
+			P.by_exit = 1;
+			break;
 		case O_OVER:
 			if (parse_u64(optarg, &v) || v == 0)
 				USAGE("bad --over value '%s' (nanoseconds > 0)", optarg);
@@ -1163,6 +1206,9 @@ int main(int argc, char **argv)
 			if (top_sorts[k] == P.sort_key)
 				P.top_sort = k;
 	}
+	if (P.by_exit && (pmu || P.script || P.topmode || P.format == OUT_CSV))
+		USAGE("--by-exit adds tables to reports (text or --json), and records the "
+		      "exit events live; not with --pmu, script, top or --csv");
 	if (P.over_ns && !P.script)
 		USAGE("--over goes with nvlat script");
 	if (P.script && (output || P.format == OUT_JSON || P.hist || P.interval_ns ||
@@ -1258,6 +1304,8 @@ int main(int argc, char **argv)
 		}
 		if (!P.have_t0)
 			P.t0 = P.iv_start = P.last_ts = 0;
+		if (P.by_exit)
+			exits_finish();
 		if (P.script)
 			;       /* the events are printed */
 		else if (P.interval_ns)
@@ -1266,6 +1314,13 @@ int main(int argc, char **argv)
 			flush(P.t0, P.last_ts, 1);
 		if (nbad)
 			rc = EX_BADINPUT;
+		if (P.by_exit && !P.script && !P.record && !exits_seen()) {
+			msg("--by-exit: %s has no kvm_hv:kvm_guest_exit events to pair "
+			    "with (record with `nvlat record --by-exit`, or `perf record -e "
+			    "kvm_hv:kvmppc_vcpu_stats -e kvm_hv:kvm_guest_exit -e "
+			    "kvm_hv:kvm_hcall_enter`)", replay ? replay : pscript);
+			rc = EX_BADINPUT;
+		}
 	} else {
 		P.source = "live";
 		P.live = 1;
@@ -1274,9 +1329,15 @@ int main(int argc, char **argv)
 		lo.duration_ns = P.duration_ns;
 		if (P.topmode)
 			top_start();
+		lo.exits = P.by_exit;
 		rc = live_run(&lo, &ops, pl_tick);
 		if (P.topmode)
 			top_end();
+		if (!rc && P.by_exit && !P.record && P.tot_events && !exits_seen()) {
+			msg("--by-exit: no kvm_hv:kvm_guest_exit events were seen, so "
+			    "no switch could be paired with its exit");
+			rc = EX_FAIL;
+		}
 		/* Live, nothing seen at all is no answer either: say so. */
 		if (!rc && (P.nvm_names || P.nvm_pids) && !P.matched) {
 			explain_no_vm();
@@ -1322,6 +1383,7 @@ out:
 	u64map_free(&P.cpus_seen);
 	u64map_free(&P.pids_seen);
 	u64map_free(&P.pidless);
+	exits_free();
 	names_free();
 	return rc;
 }

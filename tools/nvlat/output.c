@@ -383,7 +383,10 @@ static void json(FILE *out, const struct report *r)
 			fputc(',', out);
 		json_entry(out, r, r->vcpus[i], r->hist);
 	}
-	fprintf(out, "]}\n");
+	fputc(']', out);
+	if (r->by_exit)
+		exits_json(out, r);
+	fprintf(out, "}\n");
 }
 
 /* ---- CSV ---- */
@@ -500,6 +503,8 @@ void output_report(FILE *out, const struct report *r)
 		break;
 	default:
 		table(out, r);
+		if (r->by_exit)
+			exits_table(out, r);
 		break;
 	}
 	fflush(out);
