@@ -113,6 +113,28 @@ def test_nvlat_reports_every_vcpu(boot):
         assert 0 < v["switch_pct"] < 100
 
 
+def test_switch_time_by_exit_reason(boot):
+    """nvlat --by-exit in our L1: every event of the 4 vCPUs is in one exit
+    row; l2-suite's vCPUs make hcall round trips, so hcall rows are there,
+    with the kernel's names; the table is in docs/reporter.md."""
+    r = boot.json("byexit-json")
+    assert r["bad_records"] == 0 and r["lost"] == 0, r
+    bx = r["by_exit"]
+    assert bx["paired"] > 0 and bx["exit_events_seen"] > 0, bx
+    vm = next(v for v in r["vms"] if v["vm"] == "l2-suite")
+    rows = [x for x in bx["vms"] if x["pid"] == vm["pid"]]
+    assert sum(x["count"] for x in rows) == vm["events"]
+    assert sum(x["switch_sum"] for x in rows) == \
+        vm["l1_to_l2"]["sum"] + vm["l2_to_l1"]["sum"]
+    # nearly all events have their exit (a run at the very end may not)
+    noexit = sum(x["count"] for x in rows if x["reason"] == "(no exit event)")
+    assert noexit <= 8, rows
+    assert any(x["reason"].startswith("hcall H_") for x in rows), rows
+    vcpus = sorted({x["vcpu"] for x in bx["vcpus"] if x["pid"] == vm["pid"]})
+    assert vcpus == [0, 1, 2, 3]
+    assert "switch time by exit reason" in "\n".join(boot.data("byexit-table"))
+
+
 def test_debugfs_totals_per_vcpu(boot):
     before = l2_counters(boot, "l2c-before")
     after = l2_counters(boot, "l2c-after-nvlat")
