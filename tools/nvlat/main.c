@@ -32,6 +32,7 @@
 static struct {
 	int format, hist, record, script, topmode, verbose, live;
 	int by_exit;                    /* --by-exit: exits.c tables */
+	int heatmap, heat_by_vcpu, heat_comp, heat_err;  /* nvlat heatmap */
 	int no_reset;                   /* top: show the interval so far */
 	uint32_t top_pid;               /* top: only this VM (0: all) */
 	int top_sort;                   /* top: index in top_sorts[] */
@@ -331,7 +332,7 @@ static void flush(uint64_t start, uint64_t end, int force)
 	struct report r;
 	struct entry **vms, **vcpus;
 
-	if (P.record || P.script)
+	if (P.record || P.script || P.heatmap)
 		return;
 	if (!force && !P.events && !P.lost && !P.bad && !P.dropped_first &&
 	    !P.dropped_back)
@@ -613,6 +614,11 @@ static int pl_event(const struct nv_event *ev)
 		exits_stats(ev, 1);
 	P.events++;
 	P.tot_events++;
+	if (P.heatmap) {
+		if (!P.heat_err && heat_add(ev))
+			P.heat_err = 1;
+		return P.heat_err;
+	}
 	{
 		struct entry *v = get_entry(ev->pid, ev->vcpu);
 		struct entry *m = get_entry(ev->pid, -1);
@@ -705,6 +711,8 @@ static const char usage_text[] =
 "       nvlat script [-r FILE|--perf-script FILE] [--csv] [--over NS]\n"
 "                                            print every event (live or replayed)\n"
 "       nvlat top [-i SECS] [--vm PID]       live full-screen view (keys s, v, q)\n"
+"       nvlat heatmap -o FILE.svg [-r FILE|--perf-script FILE] [--by vcpu]\n"
+"                                            SVG latency heatmap (live or replayed)\n"
 "       nvlat --pmu [-p PID] [OPTIONS]       count with the vpa_pmu PMU (Linux >= 6.13)\n";
 
 static const char help_text[] =
@@ -779,6 +787,15 @@ static const char help_text[] =
 "                        lost-event records; --csv for CSV; --vm/--vcpu/-d apply\n"
 "      --over NS         script: only events with l1_to_l2 or l2_to_l1 >= NS\n"
 "\n"
+"Heatmap:\n"
+"  heatmap -o FILE.svg   write an SVG heatmap instead of a report: time on x\n"
+"                        (columns of -i SECS, or automatic), value on y in\n"
+"                        quarter octaves, events per cell as colour (log\n"
+"                        scale); one panel per component, or with\n"
+"      --by vcpu         one panel per vCPU, of\n"
+"      --component NAME  l1_to_l2 (default), l2_to_l1 or l2_runtime\n"
+"                        --vm/--vcpu/-d apply; the counts are in the SVG\n"
+"\n"
 "Top:\n"
 "  top                   a live view like kvm_stat: the report of each interval\n"
 "                        (-i, default 1 s) on a cleared screen (plain ANSI, so\n"
@@ -848,6 +865,7 @@ static int usage_error(const char *fmt, ...)
 enum {
 	O_PSCRIPT = 256, O_JSON, O_CSV, O_HIST, O_VM, O_VCPU, O_PMU,
 	O_TRACEPOINT, O_FIELDS, O_PCTS, O_SORT, O_TOP, O_OVER, O_BYEXIT,
+	O_BY, O_COMPONENT,
 };
 
 static const struct option longopts[] = {
@@ -871,6 +889,8 @@ static const struct option longopts[] = {
 	{ "top", required_argument, NULL, O_TOP },
 	{ "over", required_argument, NULL, O_OVER },
 	{ "by-exit", no_argument, NULL, O_BYEXIT },
+	{ "by", required_argument, NULL, O_BY },
+	{ "component", required_argument, NULL, O_COMPONENT },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -1032,6 +1052,7 @@ int main(int argc, char **argv)
 	long nbad = 0;
 	char *fields_buf = NULL;
 	double sort_pct = 0;
+	int heat_comp_set = 0;
 
 	P.first_rule = 1;
 	P.pct[0] = 50;
@@ -1042,11 +1063,13 @@ int main(int argc, char **argv)
 
 	memcpy(lo.fields, tp_default_fields, sizeof(lo.fields));
 	if (argc > 1 && (strcmp(argv[1], "record") == 0 || strcmp(argv[1], "script") == 0 ||
-			 strcmp(argv[1], "top") == 0)) {
+			 strcmp(argv[1], "top") == 0 || strcmp(argv[1], "heatmap") == 0)) {
 		if (argv[1][0] == 'r')
 			P.record = 1;
 		else if (argv[1][0] == 's')
 			P.script = 1;
+		else if (argv[1][0] == 'h')
+			P.heatmap = 1;
 		else
 			P.topmode = 1;
 		argv[1] = argv[0];
@@ -1144,6 +1167,20 @@ int main(int argc, char **argv)
 			if (P.sort_key == SK_PCT)
 				sort_pct = P.pct[MAXPCT - 1];
 			break;
+		case O_BY:
+			if (!strcmp(optarg, "vcpu"))
+				P.heat_by_vcpu = 1;
+			else if (strcmp(optarg, "component"))
+				USAGE("bad --by '%s' (component or vcpu)", optarg);
+			break;
+		case O_COMPONENT:
+			for (P.heat_comp = 0; P.heat_comp < NCOMP; P.heat_comp++)
+				if (!strcmp(optarg, comp_name[P.heat_comp]))
+					break;
+			if (P.heat_comp == NCOMP)
+				USAGE("bad --component '%s' (l1_to_l2, l2_to_l1 or l2_runtime)", optarg);
+			heat_comp_set = 1;
+			break;
 		case O_BYEXIT:
 			P.by_exit = 1;
 			break;
@@ -1185,10 +1222,18 @@ int main(int argc, char **argv)
 		USAGE("-p PID goes with --pmu (use --vm PID to filter tracepoint events)");
 	if (pmu && (P.hist || P.nvm_names || P.nvm_pids || P.nvcpus))
 		USAGE("--hist, --vm and --vcpu need the tracepoint; --pmu only counts totals");
+	if ((P.heat_by_vcpu || heat_comp_set) && !P.heatmap)
+		USAGE("--by and --component go with nvlat heatmap");
+	if (heat_comp_set && !P.heat_by_vcpu)
+		USAGE("--component picks the component of --by vcpu (--by component draws all three)");
+	if (P.heatmap && (!output || pmu || P.topmode || nformats || P.hist || P.by_exit ||
+			  P.sort_key != SK_PID || P.top || P.npct != 4 || P.pct[3] != 99.9))
+		USAGE("heatmap writes an SVG: it needs -o FILE.svg; --pmu, --json, --csv, --hist, "
+		      "--by-exit, --sort, --top and --percentiles are for reports");
 	if (P.record && !output)
 		USAGE("record needs -o FILE");
-	if (!P.record && output)
-		USAGE("-o FILE goes with record (nvlat record -o FILE)");
+	if (!P.record && !P.heatmap && output)
+		USAGE("-o FILE goes with record (nvlat record -o FILE) or heatmap");
 	if (P.record && (nformats || P.hist || P.interval_ns))
 		USAGE("record writes a capture; --json, --csv, --hist and -i apply when replaying it");
 	if (P.topmode && (replay || pscript || pmu || nformats || P.hist || output ||
@@ -1245,6 +1290,8 @@ int main(int argc, char **argv)
 			USAGE("--fields wants 4 names: VCPU,L1L2,L2L1,RUN, not '%s'", fields_arg);
 	}
 
+	if (P.heatmap)          /* -i: the column width; else automatic */
+		heat_init(P.heat_by_vcpu, P.heat_comp, P.interval_ns);
 	install_signals();
 	if (pmu) {
 		struct pmu_opts po = {
@@ -1344,6 +1391,22 @@ int main(int argc, char **argv)
 			rc = EX_USAGE;
 		}
 	}
+	if (P.heatmap && (!rc || rc == EX_BADINPUT)) {
+		if (P.heat_err) {
+			msg(heat_too_many_panels() ? "heatmap: more than 256 vCPUs: select "
+			    "some with --vm or --vcpu" : "heatmap: more than 4096 columns of "
+			    "-i SECS: give a longer -i");
+			rc = EX_USAGE;
+		} else if (!heat_events()) {
+			msg("heatmap: no events to draw%s; nothing written",
+			    replay || pscript ? " in the input" : "");
+			rc = replay || pscript ? EX_BADINPUT : EX_FAIL;
+		} else if (heat_write(output, P.source)) {
+			rc = EX_FAIL;
+		} else {
+			msg("wrote %s: %" PRIu64 " events", output, heat_events());
+		}
+	}
 done:
 	if (P.record) {
 		int failed = (rc && rc != EX_BADINPUT) || P.ambiguous;
@@ -1384,6 +1447,7 @@ out:
 	u64map_free(&P.pids_seen);
 	u64map_free(&P.pidless);
 	exits_free();
+	heat_free();
 	names_free();
 	return rc;
 }

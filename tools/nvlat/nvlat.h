@@ -235,6 +235,17 @@ struct report;
 void exits_table(FILE *out, const struct report *r);
 void exits_json(FILE *out, const struct report *r);
 
+/* ---- heatmap.c: nvlat heatmap (SVG) ---- */
+unsigned heat_bucket(uint64_t v);       /* quarter octaves, exact below 8 */
+uint64_t heat_lo(unsigned b);
+uint64_t heat_hi(unsigned b);
+void heat_init(int by_vcpu, int comp, uint64_t col_ns);
+int heat_add(const struct nv_event *ev);
+int heat_too_many_panels(void);
+uint64_t heat_events(void);
+int heat_write(const char *path, const char *source);
+void heat_free(void);
+
 /* ---- output.c ---- */
 enum { OUT_TABLE, OUT_JSON, OUT_CSV };
 
