@@ -438,6 +438,28 @@ static int fill(struct win *w, size_t need)
 	return 0;
 }
 
+/*
+ * The record at buf[start]: at least REC_MIN bytes, then as many as its
+ * length field says, and no more, so that a pipe streams: `nvlat record
+ * -o - | nvlat -r - -i 1` prints each report once its interval is over,
+ * not when 64 KiB have come.
+ */
+static int fill_record(struct win *w)
+{
+	const unsigned char *p;
+	uint32_t len;
+
+	if (fill(w, REC_MIN))
+		return -1;
+	p = w->buf + w->start;
+	if (w->end - w->start < REC_MIN || get16(p) != REC_MARK)
+		return 0;
+	len = get32(p + 4);
+	if (len > REC_MAX)
+		return 0;
+	return fill(w, len);
+}
+
 static uint64_t at(const struct win *w)
 {
 	return w->base + w->start;
@@ -461,7 +483,7 @@ long replay_capture(const char *path, const struct source_ops *ops)
 	if (strcmp(path, "-") == 0)
 		rd.path = w.path = path = "<stdin>";
 	w.buf = xmalloc(WIN);
-	if (fill(&w, 4096)) {
+	if (fill(&w, CAP_HDR_LEN)) {
 		status = -1;
 		goto out;
 	}
@@ -500,7 +522,7 @@ long replay_capture(const char *path, const struct source_ops *ops)
 		int r;
 		const char *why;
 
-		if (fill(&w, REC_MAX)) {
+		if (fill_record(&w)) {
 			status = -1;
 			goto out;
 		}
@@ -517,7 +539,7 @@ long replay_capture(const char *path, const struct source_ops *ops)
 		}
 		why = why_bad;
 		for (w.start++;; w.start++) {
-			if (fill(&w, REC_MAX)) {
+			if (fill_record(&w)) {
 				status = -1;
 				goto out;
 			}

@@ -367,6 +367,7 @@ static void flush(uint64_t start, uint64_t end, int force)
 	}
 	r.top_vms = r.nvms;
 	r.top_vcpus = r.nvcpus;
+	r.top = P.top;
 	if (P.top) {
 		if (r.nvms > P.top)
 			r.nvms = P.top;
@@ -399,7 +400,7 @@ static void flush(uint64_t start, uint64_t end, int force)
 		if (P.format == OUT_TABLE && P.reports)
 			fputc('\n', stdout);
 		if (P.format == OUT_CSV && !P.reports)
-			output_csv_header(stdout, P.pct, P.npct, P.hist);
+			output_csv_header(stdout, P.pct, P.npct, P.hist, P.top != 0);
 		output_report(stdout, &r);
 	}
 	P.reports++;
@@ -674,6 +675,10 @@ static void pl_tick(uint64_t now, int final)
 	}
 	if (P.topmode && !final)
 		top_keys(now);
+	/* each poll round's events reach a reader at once (record -o - |
+	 * nvlat -r - -i 1 streams) */
+	if (P.record && P.cap.f)
+		fflush(P.cap.f);
 	if (P.interval_ns && now >= P.iv_start + P.interval_ns) {
 		uint64_t k = (now - P.t0) / P.interval_ns;
 

@@ -266,6 +266,7 @@ struct report {
 	const double *pct;
 	uint64_t dropped_first, dropped_back;   /* left out of the statistics */
 	size_t top_vms, top_vcpus;              /* rows before --top cut them */
+	size_t top;                             /* --top N (0: not given) */
 	const char *source;     /* "live", "replay", "perf-script" */
 	unsigned interval;      /* 0-based interval number */
 	int intervals;          /* interval mode on */
@@ -279,7 +280,7 @@ struct report {
 };
 
 void output_report(FILE *out, const struct report *r);
-void output_csv_header(FILE *out, const double *pct, int npct, int hist);
+void output_csv_header(FILE *out, const double *pct, int npct, int hist, int top);
 void pct_label(char *buf, size_t len, double pct);
 void csv_str(FILE *out, const char *s);
 void json_str(FILE *out, const char *s);
