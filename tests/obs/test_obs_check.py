@@ -273,16 +273,16 @@ def test_bad_requests_are_refused(boot):
 
 
 def overhead(boot):
-    s = {"on": [], "off": []}
+    s = {"on": [], "off": [], "perf": [], "inkernel": []}
     for line in boot.data("overhead"):
         mode, us = line.split()[:2]
         s[mode].append(float(us))
     return s
 
 
-def overhead_ratio(s):
-    """Median of the on/off ratios of consecutive samples (drift cancels)."""
-    return statistics.median(on / off for on, off in zip(s["on"], s["off"]))
+def overhead_ratio(s, mode="on"):
+    """Median of the MODE/off ratios of consecutive samples (drift cancels)."""
+    return statistics.median(on / off for on, off in zip(s[mode], s["off"]))
 
 
 def test_tracepoint_overhead_measured(boot):
@@ -291,3 +291,23 @@ def test_tracepoint_overhead_measured(boot):
     ratio = overhead_ratio(s)
     # Tracing one event per L2 exit must not double the round trip
     assert 0.5 < ratio < 2.0, (ratio, s)
+    # nvlat's two live paths, same run (figures in docs/performance.md)
+    assert len(s["perf"]) == len(s["inkernel"]) == 5, s
+    assert 0.5 < overhead_ratio(s, "perf") < 3.0, s
+    assert 0.5 < overhead_ratio(s, "inkernel") < 3.0, s
+
+
+def test_in_kernel_aggregation(boot):
+    """nvlat --in-kernel (hist triggers, CONFIG_HIST_TRIGGERS in the lean
+    config) sees the 4 vCPUs, with exact sums and log2-bucket maxima."""
+    r = boot.json("inkernel-json")
+    assert r["source"] == "in-kernel" and r["events"] > 0 and r["lost"] == 0, r
+    vm = next(v for v in r["vms"] if v["vm"] == "l2-suite")
+    vcpus = sorted(v["vcpu"] for v in r["vcpus"] if v["pid"] == vm["pid"])
+    assert vcpus == [0, 1, 2, 3]
+    for v in r["vcpus"]:
+        for comp in COMPONENTS:
+            s = v[comp]
+            assert s["count"] > 0 and s["sum"] > 0
+            assert s["max"] & (s["max"] - 1) == 0, s      # a power of two
+            assert s["mean"] <= s["max"], s

@@ -98,7 +98,7 @@ static int is_dir(const char *path, int *eacces)
 }
 
 /* Find tracefs; on failure print what is missing and return an EX_ code. */
-static int find_tracefs(char *dir, size_t len)
+int tracefs_dir(char *dir, size_t len)
 {
 	static const char *const cand[] = {
 		"/sys/kernel/tracing", "/sys/kernel/debug/tracing",
@@ -154,7 +154,7 @@ static int load_tracepoint(const struct live_opts *o, const char *tp,
 	memcpy(sys, tp, (size_t)(colon - tp));
 	sys[colon - tp] = '\0';
 	snprintf(name, sizeof(name), "%s", colon + 1);
-	rc = find_tracefs(tfs, sizeof(tfs));
+	rc = tracefs_dir(tfs, sizeof(tfs));
 	if (rc)
 		return rc;
 

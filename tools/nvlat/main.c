@@ -32,6 +32,7 @@
 static struct {
 	int format, hist, record, script, topmode, verbose, live;
 	int by_exit;                    /* --by-exit: exits.c tables */
+	int inkernel;                   /* --in-kernel: hist triggers */
 	int heatmap, heat_by_vcpu, heat_comp, heat_err;  /* nvlat heatmap */
 	int no_reset;                   /* top: show the interval so far */
 	uint32_t top_pid;               /* top: only this VM (0: all) */
@@ -393,6 +394,14 @@ static void flush(uint64_t start, uint64_t end, int force)
 	r.vms = vms;
 	r.vcpus = vcpus;
 	r.by_exit = P.by_exit;
+	r.inkernel = P.inkernel;
+	for (size_t i = 0; i < P.nall; i++) {
+		struct entry *e = P.all[i];
+
+		if (e->has_xsum)        /* --in-kernel: exact sums over the buckets' */
+			for (int c = 0; c < NCOMP; c++)
+				e->s[c].sum = e->xsum[c];
+	}
 	r.only_pid = P.top_pid;
 	if (P.topmode) {
 		top_render(&r);
@@ -410,9 +419,12 @@ static void flush(uint64_t start, uint64_t end, int force)
 		return;
 	if (P.interval_ns)
 		drop_idle();    /* before the reset: idle = no events in this report */
-	for (size_t i = 0; i < P.nall; i++)
+	for (size_t i = 0; i < P.nall; i++) {
 		for (int c = 0; c < NCOMP; c++)
 			series_reset(&P.all[i]->s[c]);
+		memset(P.all[i]->xsum, 0, sizeof(P.all[i]->xsum));
+		P.all[i]->has_xsum = 0;
+	}
 	if (P.by_exit)
 		exits_reset();
 	P.events = P.lost = P.bad = P.dropped_first = P.dropped_back = 0;
@@ -702,6 +714,53 @@ static void pl_info(const char *key, const char *value)
 		cap_info(&P.cap, key, value);
 }
 
+/* --in-kernel: what the hist triggers counted since the last reading */
+static void ik_agg(uint32_t pid, uint32_t tid, int32_t vcpu, int comp, int k, uint64_t n)
+{
+	struct nv_event ev = { .pid = pid, .tid = tid, .vcpu = vcpu };
+	struct entry *v, *m;
+
+	if (P.nvm_names || P.nvm_pids)
+		u64map_put(&P.pids_seen, pid, 0, NULL);
+	names_resolve_proc(pid, tid);   /* VM and thread names, once */
+	if (!wanted(&ev))
+		return;
+	if (comp < 0) {
+		P.events += n;
+		P.tot_events += n;
+		P.matched += n;
+		return;
+	}
+	v = get_entry(pid, vcpu);
+	m = get_entry(pid, -1);
+	v->tid = tid;
+	if (k < 0) {
+		v->xsum[comp] += n;
+		m->xsum[comp] += n;
+		v->has_xsum = m->has_xsum = 1;
+		return;
+	}
+	{
+		/* the upper bound of the bucket stands for its values */
+		uint64_t val = k == 0 ? 1 : k >= 64 ? UINT64_MAX : (uint64_t)1 << k;
+
+		for (uint64_t i = 0; i < n; i++) {
+			series_add(&v->s[comp], val);
+			series_add(&m->s[comp], val);
+		}
+	}
+}
+
+static void ik_lost(uint64_t n)
+{
+	P.lost += n;
+	P.tot_lost += n;
+}
+
+static const struct inkernel_ops ik_ops = {
+	.agg = ik_agg, .lost = ik_lost, .tick = pl_tick,
+};
+
 static const struct source_ops ops = {
 	.event = pl_event, .task = pl_task, .lost = pl_lost, .bad = pl_bad,
 	.info = pl_info,
@@ -772,6 +831,10 @@ static const char help_text[] =
 "                        or pNN, of l1_to_l2 unless COMPONENT. says\n"
 "                        (l2_to_l1.p99.9, l2_runtime.max)\n"
 "      --top N           only the first N VMs and N vCPUs of each report\n"
+"      --in-kernel       live, but aggregated in the kernel by ftrace hist\n"
+"                        triggers (keys: thread, vcpu_id; log2 buckets)\n"
+"                        instead of copying each event: exact counts, sums,\n"
+"                        means; percentiles, min, max are log2 bucket bounds\n"
 "      --by-exit         also the switch time by the exit that ended each run\n"
 "                        (kvm_hv:kvm_guest_exit: the trap; for hcalls\n"
 "                        kvm_hv:kvm_hcall_enter: the hcall), per VM and per\n"
@@ -870,7 +933,7 @@ static int usage_error(const char *fmt, ...)
 enum {
 	O_PSCRIPT = 256, O_JSON, O_CSV, O_HIST, O_VM, O_VCPU, O_PMU,
 	O_TRACEPOINT, O_FIELDS, O_PCTS, O_SORT, O_TOP, O_OVER, O_BYEXIT,
-	O_BY, O_COMPONENT,
+	O_BY, O_COMPONENT, O_INKERNEL,
 };
 
 static const struct option longopts[] = {
@@ -895,6 +958,7 @@ static const struct option longopts[] = {
 	{ "over", required_argument, NULL, O_OVER },
 	{ "by-exit", no_argument, NULL, O_BYEXIT },
 	{ "by", required_argument, NULL, O_BY },
+	{ "in-kernel", no_argument, NULL, O_INKERNEL },
 	{ "component", required_argument, NULL, O_COMPONENT },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -1186,6 +1250,9 @@ int main(int argc, char **argv)
 				USAGE("bad --component '%s' (l1_to_l2, l2_to_l1 or l2_runtime)", optarg);
 			heat_comp_set = 1;
 			break;
+		case O_INKERNEL:
+			P.inkernel = 1;
+			break;
 		case O_BYEXIT:
 			P.by_exit = 1;
 			break;
@@ -1256,6 +1323,12 @@ int main(int argc, char **argv)
 			if (top_sorts[k] == P.sort_key)
 				P.top_sort = k;
 	}
+	if (P.inkernel && (replay || pscript || pmu || P.record || P.script || P.topmode ||
+			   P.heatmap || P.by_exit || P.hist == HIST_FINE ||
+			   strcmp(lo.tracepoint, "kvm_hv:kvmppc_vcpu_stats")))
+		USAGE("--in-kernel is a live report of kvm_hv:kvmppc_vcpu_stats; not with -r, "
+		      "--perf-script, --pmu, record, script, top, heatmap, --by-exit, "
+		      "--hist=fine or --tracepoint");
 	if (P.by_exit && (pmu || P.script || P.topmode || P.format == OUT_CSV))
 		USAGE("--by-exit adds tables to reports (text or --json), and records the "
 		      "exit events live; not with --pmu, script, top or --csv");
@@ -1382,7 +1455,13 @@ int main(int argc, char **argv)
 		if (P.topmode)
 			top_start();
 		lo.exits = P.by_exit;
-		rc = live_run(&lo, &ops, pl_tick);
+		if (P.inkernel) {
+			P.source = "in-kernel";
+			P.first_rule = 0;
+			rc = inkernel_run(&lo, &ik_ops);
+		} else {
+			rc = live_run(&lo, &ops, pl_tick);
+		}
 		if (P.topmode)
 			top_end();
 		if (!rc && P.by_exit && !P.record && P.tot_events && !exits_seen()) {

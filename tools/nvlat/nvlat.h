@@ -202,6 +202,17 @@ volatile int *stop_flag(void);
 void install_signals(void);
 int online_cpus(int **cpus);   /* /sys/devices/system/cpu/online */
 uint64_t mono_ns(void);
+int tracefs_dir(char *dir, size_t len);        /* message and EX_* on failure */
+
+/* ---- inkernel.c: --in-kernel, ftrace hist triggers ---- */
+struct inkernel_ops {
+	/* n more: hits (comp -1), the sum of comp (k -1), or of comp's log2
+	 * bucket k (values in (2^(k-1), 2^k]) */
+	void (*agg)(uint32_t pid, uint32_t tid, int32_t vcpu, int comp, int k, uint64_t n);
+	void (*lost)(uint64_t n);       /* the trigger's map was full */
+	void (*tick)(uint64_t now_ns, int final);
+};
+int inkernel_run(const struct live_opts *o, const struct inkernel_ops *ops);
 
 /* ---- pmu.c ---- */
 struct pmu_opts {
@@ -255,6 +266,8 @@ struct entry {
 	uint32_t nvcpus;        /* VM entries: vCPUs seen in this interval */
 	double sortkey;
 	struct series s[NCOMP];
+	uint64_t xsum[NCOMP];   /* --in-kernel: the exact sums (s[] has buckets) */
+	int has_xsum;
 	struct entry *next;     /* hash chain */
 };
 
@@ -276,6 +289,7 @@ struct report {
 	struct entry **vms, **vcpus;
 	size_t nvms, nvcpus;
 	int by_exit;            /* add the tables of exits.c */
+	int inkernel;           /* --in-kernel: percentiles, min, max from log2 buckets */
 	uint32_t only_pid;      /* top's VM filter (0: all) */
 };
 

@@ -194,6 +194,9 @@ static void table(FILE *out, const struct report *r)
 		fprintf(out, ", left out: %" PRIu64 " first per L1 CPU, %" PRIu64
 			" backwards", r->dropped_first, r->dropped_back);
 	fputc('\n', out);
+	if (r->inkernel)
+		fprintf(out, "in-kernel (ftrace hist triggers): counts, sums, means exact; "
+			"percentiles, min, max are log2 bucket upper bounds\n");
 	if (!r->nvms) {
 		fprintf(out, "no events\n");
 		return;
