@@ -274,6 +274,9 @@ struct ring {
 	size_t size;    /* data area */
 };
 
+/* events this recent wait for the next poll round (see live_run) */
+#define HOLD_NS 2000000ull
+
 struct batch {
 	struct nv_event *ev;
 	size_t n, cap;
@@ -494,18 +497,35 @@ int live_run(const struct live_opts *o, const struct source_ops *ops,
 				goto out;
 			}
 		}
-		b.n = 0;
-		for (int i = 0; i < nr; i++)
-			drain(&rings[i], &b, ops);
-		qsort(b.ev, b.n, sizeof(*b.ev), by_time);
-		for (size_t i = 0; i < b.n; i++) {
-			struct nv_event *ev = &b.ev[i];
+		/*
+		 * Rings are drained one after the other, so an event of one
+		 * CPU can come a round later than a newer one of another CPU
+		 * (a vCPU thread that moved between its exit and its hcall
+		 * event).  Events newer than HOLD_NS before this round's start
+		 * wait for the next round, so each round hands them on in time
+		 * order across rounds too (--by-exit pairs them per thread).
+		 */
+		{
+			uint64_t horizon = mono_ns() - HOLD_NS;
+			size_t ready;
 
-			if (names_resolve_proc(ev->pid, ev->tid))
-				ops->task(ev->pid, ev->tid, names_thread(ev->tid),
-					  names_vm(ev->pid));
-			if (ops->event(ev))
-				stopped = 1;
+			for (int i = 0; i < nr; i++)
+				drain(&rings[i], &b, ops);
+			qsort(b.ev, b.n, sizeof(*b.ev), by_time);
+			for (ready = 0; ready < b.n && (stopped || b.ev[ready].time_ns <= horizon);
+			     ready++)
+				;
+			for (size_t i = 0; i < ready; i++) {
+				struct nv_event *ev = &b.ev[i];
+
+				if (names_resolve_proc(ev->pid, ev->tid))
+					ops->task(ev->pid, ev->tid, names_thread(ev->tid),
+						  names_vm(ev->pid));
+				if (ops->event(ev))
+					stopped = 1;
+			}
+			memmove(b.ev, b.ev + ready, (b.n - ready) * sizeof(*b.ev));
+			b.n -= ready;
 		}
 		tick(stopped ? (deadline < UINT64_MAX && !stop_requested ? deadline : mono_ns())
 			     : mono_ns(), stopped);
