@@ -9,8 +9,9 @@ import time
 
 from test_errors import fake_tracefs
 
-SPECS = [
-    "hist:keys=common_pid,vcpu_id:vals=hitcount,l1_to_l2_cs,l2_to_l1_cs,l2_runtime:size=4096",
+SPECS = [   # at most 3 values per trigger, the hit count included
+    "hist:keys=common_pid,vcpu_id:vals=hitcount,l1_to_l2_cs,l2_to_l1_cs:size=4096",
+    "hist:keys=common_pid,vcpu_id:vals=hitcount,l2_runtime:size=4096",
     "hist:keys=common_pid,vcpu_id,l1_to_l2_cs.log2:vals=hitcount:size=16384",
     "hist:keys=common_pid,vcpu_id,l2_to_l1_cs.log2:vals=hitcount:size=16384",
     "hist:keys=common_pid,vcpu_id,l2_runtime.log2:vals=hitcount:size=16384",
@@ -24,16 +25,19 @@ def hist_text(per):
         out += ["# event histogram", "#", f"# trigger info: {spec} [active]", "#", ""]
         hits = 0
         for (tid, vcpu), evs in per.items():
+            s = [sum(e[c] for e in evs) for c in range(3)]
             if n == 0:
-                s = [sum(e[c] for e in evs) for c in range(3)]
                 out.append(f"{{ common_pid: {tid:>10}, vcpu_id: {vcpu:>10} }} hitcount: "
                            f"{len(evs):>10}  l1_to_l2_cs: {s[0]:>10}  l2_to_l1_cs: "
-                           f"{s[1]:>10}  l2_runtime: {s[2]:>10}")
+                           f"{s[1]:>10}")
+            elif n == 1:
+                out.append(f"{{ common_pid: {tid:>10}, vcpu_id: {vcpu:>10} }} hitcount: "
+                           f"{len(evs):>10}  l2_runtime: {s[2]:>10}")
             else:
-                name = ["l1_to_l2_cs", "l2_to_l1_cs", "l2_runtime"][n - 1]
+                name = ["l1_to_l2_cs", "l2_to_l1_cs", "l2_runtime"][n - 2]
                 b = {}
                 for e in evs:
-                    k = (e[n - 1] - 1).bit_length()     # order_base_2
+                    k = (e[n - 2] - 1).bit_length()     # order_base_2
                     b[k] = b.get(k, 0) + 1
                 for k, c in sorted(b.items()):
                     out.append(f"{{ common_pid: {tid:>10}, vcpu_id: {vcpu:>10}, {name}: ~ 2^{k:<2} }}"

@@ -3,9 +3,10 @@
  * nvlat --in-kernel: aggregate in the kernel with ftrace hist triggers
  * (CONFIG_HIST_TRIGGERS) instead of copying every event to user space.
  *
- * Four triggers on kvm_hv:kvmppc_vcpu_stats, keyed by the vCPU thread
- * (common_pid, the thread id) and vcpu_id: one with the hit count and the
- * sums of the three fields, and one per field with its value's log2 bucket
+ * Five triggers on kvm_hv:kvmppc_vcpu_stats, keyed by the vCPU thread
+ * (common_pid, the thread id) and vcpu_id: two with the hit count and the
+ * sums of the three fields (a trigger has at most three values), and one
+ * per field with its value's log2 bucket
  * as a third key (order_base_2: bucket k holds (2^(k-1), 2^k]).  nvlat reads
  * the tracefs hist file at each report and subtracts the previous reading,
  * so nothing is cleared and nothing lost between reports; the first
@@ -27,8 +28,12 @@
 
 #include "nvlat.h"
 
-static const char *const specs[1 + NCOMP] = {
-	"hist:keys=common_pid,vcpu_id:vals=hitcount,l1_to_l2_cs,l2_to_l1_cs,l2_runtime:size=4096",
+/* A trigger has at most 3 values, the hit count being one of them
+ * (TRACING_MAP_VALS_MAX): the three sums take two triggers. */
+#define NSPECS (2 + NCOMP)
+static const char *const specs[NSPECS] = {
+	"hist:keys=common_pid,vcpu_id:vals=hitcount,l1_to_l2_cs,l2_to_l1_cs:size=4096",
+	"hist:keys=common_pid,vcpu_id:vals=hitcount,l2_runtime:size=4096",
 	"hist:keys=common_pid,vcpu_id,l1_to_l2_cs.log2:vals=hitcount:size=16384",
 	"hist:keys=common_pid,vcpu_id,l2_to_l1_cs.log2:vals=hitcount:size=16384",
 	"hist:keys=common_pid,vcpu_id,l2_runtime.log2:vals=hitcount:size=16384",
@@ -130,7 +135,9 @@ static int parse_hist(const char *txt, struct u64map *m, uint64_t *dropped)
 			*u64map_put(m, rkey((uint32_t)tid, (int32_t)vcpu, (unsigned)comp, (unsigned)k),
 				    0, NULL) += hits;
 		} else {
-			*u64map_put(m, rkey((uint32_t)tid, (int32_t)vcpu, 0, W_HITS), 0, NULL) += hits;
+			if (hasv[C_L1L2])       /* the hits once: from the first trigger */
+				*u64map_put(m, rkey((uint32_t)tid, (int32_t)vcpu, 0, W_HITS),
+					    0, NULL) += hits;
 			for (int c = 0; c < NCOMP; c++)
 				if (hasv[c])
 					*u64map_put(m, rkey((uint32_t)tid, (int32_t)vcpu, (unsigned)c,
@@ -182,7 +189,7 @@ int inkernel_run(const struct live_opts *o, const struct inkernel_ops *ops)
 		    "(Linux >= 6.11 or the nestedv2 6.1 series) or no event triggers", trig);
 		return EX_NOTAVAIL;
 	}
-	for (nset = 0; nset < 1 + NCOMP; nset++) {
+	for (nset = 0; nset < NSPECS; nset++) {
 		int e = write_trigger(trig, specs[nset]);
 
 		if (e == -EEXIST) {     /* left by an nvlat that was killed */
