@@ -275,7 +275,7 @@ struct ring {
 };
 
 /* events this recent wait for the next poll round (see live_run) */
-#define HOLD_NS 2000000ull
+#define HOLD_NS 100000000ull
 
 struct batch {
 	struct nv_event *ev;
@@ -504,6 +504,7 @@ int live_run(const struct live_opts *o, const struct source_ops *ops,
 		 * event).  Events newer than HOLD_NS before this round's start
 		 * wait for the next round, so each round hands them on in time
 		 * order across rounds too (--by-exit pairs them per thread).
+		 * 100 ms, as an L1 vCPU can stall that long under a TCG L0.
 		 */
 		{
 			uint64_t horizon = mono_ns() - HOLD_NS;
