@@ -906,6 +906,10 @@ static const char help_text[] =
 "  perf script -F comm,pid,tid,cpu,time,event,trace | nvlat --perf-script -\n"
 "  nvlat -r cap.nvl --sort l2_to_l1.p99.9 --top 5 --percentiles 50,99.9,99.99\n"
 "  nvlat script -r cap.nvl --over 10000      every switch of 10 us or more\n"
+"  nvlat -d 5 --by-exit        switch time by exit reason and hcall\n"
+"  nvlat --in-kernel -d 5      the same report, aggregated by ftrace hist triggers\n"
+"  nvlat heatmap -o lat.svg -r cap.nvl --by vcpu   an SVG heatmap per vCPU\n"
+"  nvlat record -o - -d 60 | nvlat -r - -i 1       reports stream through a pipe\n"
 "\n"
 "See nvlat(1) and docs/reporter.md.\n";
 
