@@ -29,6 +29,7 @@
 #include "nvlat.h"
 
 #define TRAP_SYSCALL 0xc00u
+#define H_CEDE_NR "224"         /* 0xe0: what trap 0 stands for, in JSON */
 
 static const struct { uint32_t nr; const char *name; } traps[] = {
 	{ 0x100, "SYSTEM_RESET" }, { 0x200, "MACHINE_CHECK" },
@@ -597,7 +598,7 @@ void exits_json(FILE *out, const struct report *r)
 						(uint64_t)((w->reason & ~R_HCALL) >> 32));
 				else
 					fprintf(out, ",\"trap\":%u,\"hcall\":%s", (uint32_t)w->reason,
-						(uint32_t)w->reason == 0 ? "224" : "null");
+						(uint32_t)w->reason == 0 ? H_CEDE_NR : "null");
 				fprintf(out, ",\"count\":%" PRIu64 ",\"l1_to_l2_sum\":%" PRIu64
 					",\"l2_to_l1_sum\":%" PRIu64 ",\"l2_runtime_sum\":%" PRIu64
 					",\"l1_to_l2_mean\":%.1f,\"l2_to_l1_mean\":%.1f"
