@@ -64,8 +64,8 @@ static int write_trigger(const char *path, const char *text)
 	return n == (ssize_t)strlen(text) ? 0 : -(n < 0 ? e : EIO);
 }
 
-/* "name: value" after "{ " ... "}" lines of the hist file */
-static int parse_hist(const char *txt, struct u64map *m, uint64_t *dropped)
+/* "name: value" after "{ " ... "}" lines of the hist file (fuzz_hist) */
+int inkernel_parse(const char *txt, struct u64map *m, uint64_t *dropped)
 {
 	*dropped = 0;
 	for (const char *line = txt; line && *line;) {
@@ -217,7 +217,7 @@ int inkernel_run(const struct live_opts *o, const struct inkernel_ops *ops)
 	/* the baseline: after the first event of each busy L1 CPU */
 	sleep_ns(200000000);
 	txt = read_file(hist, NULL);
-	if (!txt || parse_hist(txt, &prev, &prev_dropped)) {
+	if (!txt || inkernel_parse(txt, &prev, &prev_dropped)) {
 		msg("%s: %s", hist, txt ? "not the hist format nvlat reads" : strerror(errno));
 		free(txt);
 		rc = txt ? EX_FAIL : EX_NOTAVAIL;
@@ -240,7 +240,7 @@ int inkernel_run(const struct live_opts *o, const struct inkernel_ops *ops)
 			continue;
 		}
 		txt = read_file(hist, NULL);
-		if (!txt || parse_hist(txt, &cur, &dropped)) {
+		if (!txt || inkernel_parse(txt, &cur, &dropped)) {
 			msg("%s: %s", hist, txt ? "not the hist format nvlat reads" : strerror(errno));
 			free(txt);
 			rc = EX_FAIL;

@@ -213,6 +213,9 @@ struct inkernel_ops {
 	void (*tick)(uint64_t now_ns, int final);
 };
 int inkernel_run(const struct live_opts *o, const struct inkernel_ops *ops);
+/* A tracefs hist file's lines into m (keys: thread, vCPU, what); -1 if not
+ * the format.  *dropped: the Totals' Dropped. */
+int inkernel_parse(const char *txt, struct u64map *m, uint64_t *dropped);
 
 /* ---- pmu.c ---- */
 struct pmu_opts {
