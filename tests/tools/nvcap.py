@@ -11,6 +11,7 @@ import zlib
 MAGIC = b"NVLATCAP"
 MARK = 0x766E
 EVENT, TASK, LOST, INFO = 1, 2, 3, 4
+EXIT, HCALL = 5, 6       # --by-exit: kvm_guest_exit, kvm_hcall_enter
 
 
 def record(rtype, payload):
@@ -25,6 +26,16 @@ def header():
 def event(t_ns, pid, tid, cpu, vcpu, l1l2, l2l1, run):
     return record(EVENT, struct.pack("<QIIIiQQQ", t_ns, pid, tid, cpu, vcpu,
                                      l1l2, l2l1, run))
+
+
+def exit_event(t_ns, pid, tid, cpu, vcpu, trap, ceded=0, pc=0):
+    return record(EXIT, struct.pack("<QIIIiQQQ", t_ns, pid, tid, cpu, vcpu,
+                                    trap, ceded, pc))
+
+
+def hcall_event(t_ns, pid, tid, cpu, vcpu, req, gpr4=0, gpr5=0):
+    return record(HCALL, struct.pack("<QIIIiQQQ", t_ns, pid, tid, cpu, vcpu,
+                                     req, gpr4, gpr5))
 
 
 def task(pid, tid, thread, vm):
@@ -194,6 +205,85 @@ def bench_pids(path, npids, per_pid=5, live=20000):
         f.write(buf)
 
 
+# ---- the --by-exit data set ----------------------------------------------
+# The same vCPUs; each run: kvmppc_vcpu_stats, 1 us later kvm_guest_exit
+# with the run's trap, and for SYSCALL 1 us after that kvm_hcall_enter.
+# Names and numbers as the kernel prints them (trace_book3s.h, trace_hv.h,
+# asm/hvcall.h).
+TRAPS = {0x980: "HV_DECREMENTER", 0xc00: "SYSCALL", 0xe40: "H_EMUL_ASSIST",
+         0x500: "EXTERNAL", 0: "0x0"}
+HCALLS = {0x58: "H_PUT_TERM_CHAR", 0x6c: "H_IPI", 0x108: "H_SEND_CRQ"}
+# (trap, hcall or None, extra switch ns): what each kind of exit costs
+EXIT_KINDS = [
+    (0x980, None, 0), (0xc00, 0x58, 900), (0xe40, None, 2500),
+    (0xc00, 0x6c, 400), (0, None, 150), (0x500, None, 700),
+    (0xc00, 0x108, 1200),
+]
+
+
+def exit_runs():
+    """List of (kind, t_ns, pid, tid, cpu, vcpu, a, b, c): kind "stats",
+    "exit" (a = trap), "hcall" (a = req); time ordered per thread."""
+    out = []
+    for pid, tid, vcpu, _, _, cpu in VCPUS:    # first per L1 CPU: left out
+        out.append(("stats", T0, pid, tid, cpu, vcpu, 5_000_000_000,
+                    7_000_000_000, 90_000_000_000))
+        out.append(("exit", T0 + 1000, pid, tid, cpu, vcpu, 0x980, 0, 0))
+    for i in range(280):
+        pid, tid, vcpu, _, _, cpu = VCPUS[i % len(VCPUS)]
+        trap, hcall, extra = EXIT_KINDS[(i // len(VCPUS) + vcpu + pid) % len(EXIT_KINDS)]
+        t = T0 + 10_000_000 + i * 10_000_000
+        l1l2 = 800 + (i * 37) % 300 + extra // 2
+        l2l1 = 1200 + (i * 53) % 400 + extra - extra // 2
+        run = 15_000 + (i * 7919) % 40_000
+        out.append(("stats", t, pid, tid, cpu, vcpu, l1l2, l2l1, run))
+        if i == 101:            # the exit event was lost: "(no exit event)"
+            continue
+        out.append(("exit", t + 1000, pid, tid, cpu, vcpu, trap, 0, 0))
+        if hcall is not None and i != 203:     # 203: SYSCALL, no hcall event
+            out.append(("hcall", t + 2000, pid, tid, cpu, vcpu, hcall, 0, 0))
+    # an exit of a run the L0 did not account (no stats before it)
+    pid, tid, vcpu, _, _, cpu = VCPUS[0]
+    out.append(("exit", T0 + 2_900_000_000, pid, tid, cpu, vcpu, 0x980, 0, 0))
+    return sorted(out, key=lambda e: (e[1], ["stats", "exit", "hcall"].index(e[0])))
+
+
+def exits_capture():
+    data = bytearray(header())
+    data += info("nvlat", "sample")
+    seen = set()
+    for kind, t, pid, tid, cpu, vcpu, a, b, c in exit_runs():
+        if tid not in seen:
+            seen.add(tid)
+            v = next(v for v in VCPUS if v[1] == tid)
+            data += task(pid, tid, v[3], v[4])
+        if kind == "stats":
+            data += event(t, pid, tid, cpu, vcpu, a, b, c)
+        elif kind == "exit":
+            data += exit_event(t, pid, tid, cpu, vcpu, a, b, 0xc000000000012340)
+        else:
+            data += hcall_event(t, pid, tid, cpu, vcpu, a, 0, 1)
+    return bytes(data)
+
+
+def exits_perf_script():
+    lines = []
+    for kind, t, pid, tid, cpu, vcpu, a, b, c in exit_runs():
+        comm = next(v[3] for v in VCPUS if v[1] == tid)
+        if kind == "stats":
+            lines.append(perf_script_line(comm, pid, tid, cpu, t, vcpu, a, b, c))
+            continue
+        ts = f"{t // 1_000_000_000}.{(t % 1_000_000_000) // 1000:06d}"
+        if kind == "exit":
+            text = (f"kvm_hv:kvm_guest_exit: VCPU {vcpu}: trap={TRAPS[a]} "
+                    f"pc=0xc000000000012340 msr=0x8000000000001033, ceded={b}")
+        else:
+            text = (f"kvm_hv:kvm_hcall_enter: VCPU {vcpu}: hcall={HCALLS[a]} "
+                    "GPR4-7=0x0,0x1,0x0,0x0")
+        lines.append(f"{comm:>16} {pid:>6}/{tid:<6} [{cpu:03d}] {ts}: {text}")
+    return "\n".join(lines) + "\n"
+
+
 if __name__ == "__main__":
     import sys
     import pathlib
@@ -209,3 +299,5 @@ if __name__ == "__main__":
     d = pathlib.Path(sys.argv[1])
     (d / "sample.nvl").write_bytes(sample_capture())
     (d / "sample.perf.txt").write_text(sample_perf_script())
+    (d / "exits.nvl").write_bytes(exits_capture())
+    (d / "exits.perf.txt").write_text(exits_perf_script())

@@ -18,8 +18,8 @@ SECONDS = int(os.environ.get("NVLAT_FUZZ_SECONDS", "30"))
 
 
 def test_every_target_has_seeds():
-    assert TARGETS == ["fuzz_capture", "fuzz_ftrace", "fuzz_pscript", "fuzz_qemu_name",
-                       "fuzz_tpfmt"]
+    assert TARGETS == ["fuzz_capture", "fuzz_ftrace", "fuzz_hist", "fuzz_pscript",
+                       "fuzz_qemu_name", "fuzz_tpfmt"]
     for t in TARGETS:
         seeds = list((HERE / "fuzz" / "corpus" / t).iterdir())
         assert seeds and all(s.stat().st_size <= 4096 for s in seeds), t

@@ -153,3 +153,26 @@ def test_sigint_stops_and_reports(live_ok, nvlat):
     # the report is printed, and then: that VM was not there (exit 2)
     assert b"nvlat 1.1.0: live, 0.000-0." in out and b"no events" in out
     assert p.returncode == 2 and b"--vm nosuchvm matched no VM" in err, err
+
+
+def test_live_heatmap(nvlat, live_ok, tmp_path):
+    """nvlat heatmap live: one panel per vCPU thread of the fake VM, each
+    with the writes it made."""
+    import xml.etree.ElementTree as ET
+    fake = FakeQemu(name="heatvm")
+    try:
+        out = tmp_path / "live.svg"
+        p = subprocess.Popen([str(nvlat), "heatmap", "-o", str(out), *TP, "-d", "3",
+                              "--vm", str(fake.pid), "--by", "vcpu", *vcpu_filter(fake)],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        time.sleep(1.0)
+        fake.go()
+        _, err = p.communicate(timeout=30)
+        assert p.returncode == 0, err
+    finally:
+        fake.close()
+    root = ET.parse(out).getroot()
+    assert root.get("data-source") == "live"
+    panels = root.findall("{http://www.w3.org/2000/svg}g")
+    assert sorted(int(g.get("data-vcpu")) for g in panels) == sorted(fake.fds)
+    assert all(int(g.get("data-total")) == WRITES for g in panels)

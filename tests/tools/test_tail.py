@@ -192,3 +192,16 @@ def test_fine_histogram_csv_and_table(run, sample_nvl):
     assert "  [1096, 1103]" in t or "  [1128, 1135]" in t
     p = run("-r", sample_nvl, "--hist=coarse")
     assert p.returncode == 2 and "bad --hist kind" in p.stderr
+
+
+def test_top_in_csv(run, tmp_path):
+    """CSV with --top says, on every row, how many VMs and vCPUs there were."""
+    evs, tasks = _vms()
+    f = _capture(tmp_path, evs, tasks)
+    p = run("-r", f, "--csv", "--sort", "count", "--top", "2")
+    assert p.returncode == 0, p.stderr
+    rows = list(csv.DictReader(io.StringIO(p.stdout)))
+    assert {r["pid"] for r in rows} == {"104", "103"}
+    assert all(r["vms_total"] == "5" and r["vcpus_total"] == "5" for r in rows)
+    # without --top the columns are not there (the header stays as it was)
+    assert "vms_total" not in run("-r", f, "--csv").stdout.splitlines()[0]

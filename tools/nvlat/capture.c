@@ -167,8 +167,11 @@ void cap_event(struct cap_writer *w, const struct nv_event *ev)
 	put32(p + 20, (uint32_t)ev->vcpu);
 	for (int i = 0; i < NCOMP; i++)
 		put64(p + 24 + 8 * i, ev->v[i]);
-	put_record(w, REC_EVENT, p, sizeof(p));
-	w->events++;
+	/* exit and hcall events (--by-exit) have the same layout, v[] holding
+	 * trap/ceded/pc or req/gpr4/gpr5 */
+	put_record(w, ev->kind == EV_EXIT ? REC_EXIT : ev->kind == EV_HCALL ?
+		   REC_HCALL : REC_EVENT, p, sizeof(p));
+	w->events += ev->kind == EV_STATS;
 }
 
 void cap_task(struct cap_writer *w, uint32_t pid, uint32_t tid,
@@ -292,6 +295,8 @@ static int resync_candidate(const unsigned char *p, size_t rem)
 	len = get32(p + 4);
 	switch (get16(p + 2)) {
 	case REC_EVENT:
+	case REC_EXIT:
+	case REC_HCALL:
 		return len == REC_MIN + EVENT_PAYLOAD;
 	case REC_LOST:
 		return len == REC_MIN + 16;
@@ -335,7 +340,9 @@ static int dispatch(struct rd *rd, const unsigned char *p, size_t len,
 	size_t dl = len - REC_MIN;
 
 	switch (type) {
-	case REC_EVENT: {
+	case REC_EVENT:
+	case REC_EXIT:
+	case REC_HCALL: {
 		struct nv_event ev;
 
 		if (dl < EVENT_PAYLOAD)
@@ -347,6 +354,7 @@ static int dispatch(struct rd *rd, const unsigned char *p, size_t len,
 		ev.vcpu = (int32_t)get32(d + 20);
 		for (int i = 0; i < NCOMP; i++)
 			ev.v[i] = get64(d + 24 + 8 * i);
+		ev.kind = type == REC_EXIT ? EV_EXIT : type == REC_HCALL ? EV_HCALL : EV_STATS;
 		return ops->event(&ev);
 	}
 	case REC_TASK: {
@@ -430,6 +438,28 @@ static int fill(struct win *w, size_t need)
 	return 0;
 }
 
+/*
+ * The record at buf[start]: at least REC_MIN bytes, then as many as its
+ * length field says, and no more, so that a pipe streams: `nvlat record
+ * -o - | nvlat -r - -i 1` prints each report once its interval is over,
+ * not when 64 KiB have come.
+ */
+static int fill_record(struct win *w)
+{
+	const unsigned char *p;
+	uint32_t len;
+
+	if (fill(w, REC_MIN))
+		return -1;
+	p = w->buf + w->start;
+	if (w->end - w->start < REC_MIN || get16(p) != REC_MARK)
+		return 0;
+	len = get32(p + 4);
+	if (len > REC_MAX)
+		return 0;
+	return fill(w, len);
+}
+
 static uint64_t at(const struct win *w)
 {
 	return w->base + w->start;
@@ -453,7 +483,7 @@ long replay_capture(const char *path, const struct source_ops *ops)
 	if (strcmp(path, "-") == 0)
 		rd.path = w.path = path = "<stdin>";
 	w.buf = xmalloc(WIN);
-	if (fill(&w, 4096)) {
+	if (fill(&w, CAP_HDR_LEN)) {
 		status = -1;
 		goto out;
 	}
@@ -492,7 +522,7 @@ long replay_capture(const char *path, const struct source_ops *ops)
 		int r;
 		const char *why;
 
-		if (fill(&w, REC_MAX)) {
+		if (fill_record(&w)) {
 			status = -1;
 			goto out;
 		}
@@ -509,7 +539,7 @@ long replay_capture(const char *path, const struct source_ops *ops)
 		}
 		why = why_bad;
 		for (w.start++;; w.start++) {
-			if (fill(&w, REC_MAX)) {
+			if (fill_record(&w)) {
 				status = -1;
 				goto out;
 			}

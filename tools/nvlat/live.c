@@ -98,7 +98,7 @@ static int is_dir(const char *path, int *eacces)
 }
 
 /* Find tracefs; on failure print what is missing and return an EX_ code. */
-static int find_tracefs(char *dir, size_t len)
+int tracefs_dir(char *dir, size_t len)
 {
 	static const char *const cand[] = {
 		"/sys/kernel/tracing", "/sys/kernel/debug/tracing",
@@ -136,24 +136,25 @@ static int find_tracefs(char *dir, size_t len)
 }
 
 /* Resolve SYS:NAME to its id and decoded format. */
-static int load_tracepoint(const struct live_opts *o, uint64_t *id,
+static int load_tracepoint(const struct live_opts *o, const char *tp,
+			   const char *const *fields, uint64_t *id,
 			   struct tp_format *fmt)
 {
 	char tfs[1024], path[1024 + 256], sys[64], name[128], err[256];
-	const char *colon = strchr(o->tracepoint, ':');
+	const char *colon = strchr(tp, ':');
 	char *txt;
 	int rc, eacces = 0;
 
-	if (!colon || colon == o->tracepoint || !colon[1] ||
-	    (size_t)(colon - o->tracepoint) >= sizeof(sys) ||
+	if (!colon || colon == tp || !colon[1] ||
+	    (size_t)(colon - tp) >= sizeof(sys) ||
 	    strlen(colon + 1) >= sizeof(name)) {
-		msg("bad tracepoint name '%s' (want SYSTEM:EVENT)", o->tracepoint);
+		msg("bad tracepoint name '%s' (want SYSTEM:EVENT)", tp);
 		return EX_USAGE;
 	}
-	memcpy(sys, o->tracepoint, (size_t)(colon - o->tracepoint));
-	sys[colon - o->tracepoint] = '\0';
+	memcpy(sys, tp, (size_t)(colon - tp));
+	sys[colon - tp] = '\0';
 	snprintf(name, sizeof(name), "%s", colon + 1);
-	rc = find_tracefs(tfs, sizeof(tfs));
+	rc = tracefs_dir(tfs, sizeof(tfs));
 	if (rc)
 		return rc;
 
@@ -177,13 +178,13 @@ static int load_tracepoint(const struct live_opts *o, uint64_t *id,
 			msg("permission denied reading %s: run nvlat as root", path);
 			return EX_PERM;
 		}
-		if (strcmp(o->tracepoint, "kvm_hv:kvmppc_vcpu_stats") == 0)
+		if (strcmp(tp, "kvm_hv:kvmppc_vcpu_stats") == 0)
 			msg("tracepoint kvm_hv:kvmppc_vcpu_stats not found (%s is "
 			    "missing): the kernel is too old; it needs Linux >= 6.11 "
 			    "(CONFIG_PPC_PSERIES, KVM on PowerVM) or the nestedv2 "
 			    "6.1 series", path);
 		else
-			msg("tracepoint %s not found (%s is missing)", o->tracepoint,
+			msg("tracepoint %s not found (%s is missing)", tp,
 			    path);
 		return EX_NOTAVAIL;
 	}
@@ -211,7 +212,7 @@ static int load_tracepoint(const struct live_opts *o, uint64_t *id,
 		    e == EACCES ? " (run nvlat as root)" : "");
 		return e == EACCES ? EX_PERM : EX_FAIL;
 	}
-	if (tpfmt_parse(txt, o->fields, fmt, err, sizeof(err))) {
+	if (tpfmt_parse(txt, fields, fmt, err, sizeof(err))) {
 		msg("%s: %s: the event does not have the fields nvlat decodes",
 		    path, err);
 		free(txt);
@@ -219,7 +220,7 @@ static int load_tracepoint(const struct live_opts *o, uint64_t *id,
 	}
 	if (o->verbose)
 		msg("%s: id %llu, fields at offsets %d/%d/%d/%d (record >= %d bytes)",
-		    o->tracepoint, (unsigned long long)*id, fmt->vcpu.off,
+		    tp, (unsigned long long)*id, fmt->vcpu.off,
 		    fmt->comp[0].off, fmt->comp[1].off, fmt->comp[2].off,
 		    fmt->min_size);
 	free(txt);
@@ -266,10 +267,15 @@ int online_cpus(int **cpus)
 
 struct ring {
 	int fd, cpu;
+	uint32_t kind;          /* EV_* of its tracepoint */
+	const struct tp_format *fmt;
 	void *base;
 	const unsigned char *data;
 	size_t size;    /* data area */
 };
+
+/* events this recent wait for the next poll round (see live_run) */
+#define HOLD_NS 100000000ull
 
 struct batch {
 	struct nv_event *ev;
@@ -290,8 +296,7 @@ static void copy_ring(const struct ring *r, uint64_t pos, void *dst, size_t len)
 	}
 }
 
-static void drain(struct ring *r, const struct tp_format *fmt, struct batch *b,
-		  const struct source_ops *ops)
+static void drain(struct ring *r, struct batch *b, const struct source_ops *ops)
 {
 	struct perf_event_mmap_page *mp = r->base;
 	uint64_t head = __atomic_load_n(&mp->data_head, __ATOMIC_ACQUIRE);
@@ -326,8 +331,9 @@ static void drain(struct ring *r, const struct tp_format *fmt, struct batch *b,
 			memcpy(u32, p + 16, 8);
 			ev.cpu = u32[0];
 			memcpy(&rawsz, p + 24, 4);
+			ev.kind = r->kind;
 			if ((size_t)rawsz > h.size - sizeof(h) - 28 ||
-			    tpfmt_decode(fmt, p + 28, rawsz, &ev)) {
+			    tpfmt_decode(r->fmt, p + 28, rawsz, &ev)) {
 				b->bad++;
 				continue;
 			}
@@ -355,7 +361,10 @@ static int by_time(const void *a, const void *b)
 {
 	const struct nv_event *x = a, *y = b;
 
-	return x->time_ns < y->time_ns ? -1 : x->time_ns > y->time_ns;
+	if (x->time_ns != y->time_ns)
+		return x->time_ns < y->time_ns ? -1 : 1;
+	/* one run's stats, then its exit, then its hcall */
+	return x->kind < y->kind ? -1 : x->kind > y->kind;
 }
 
 static void on_signal(int sig)
@@ -378,24 +387,34 @@ void install_signals(void)
 int live_run(const struct live_opts *o, const struct source_ops *ops,
 	     void (*tick)(uint64_t now_ns, int final))
 {
+	/* --by-exit: the exit of each run, and the hcall of hcall exits */
+	static const char *const tps[] = {
+		[EV_EXIT] = "kvm_hv:kvm_guest_exit", [EV_HCALL] = "kvm_hv:kvm_hcall_enter",
+	};
+	static const char *const tpfields[][1 + NCOMP] = {
+		[EV_EXIT] = { "vcpu_id", "trap", "ceded", "pc" },
+		[EV_HCALL] = { "vcpu_id", "req", "gpr4", "gpr5" },
+	};
 	struct perf_event_attr attr;
-	struct tp_format fmt;
+	struct tp_format fmt[3];
+	uint64_t ids[3];
 	struct ring *rings;
 	struct pollfd *pfd;
 	struct batch b = { 0 };
-	uint64_t id, start, deadline;
+	uint64_t start, deadline;
 	size_t pgsz = (size_t)sysconf(_SC_PAGESIZE);
-	int *cpus, ncpu, nr = 0, rc;
+	int *cpus, ncpu, nr = 0, rc, nkinds = o->exits ? 3 : 1;
 	int stopped = 0;
 
-	rc = load_tracepoint(o, &id, &fmt);
+	rc = load_tracepoint(o, o->tracepoint, o->fields, &ids[EV_STATS], &fmt[EV_STATS]);
+	for (int k = EV_EXIT; !rc && k < nkinds; k++)
+		rc = load_tracepoint(o, tps[k], tpfields[k], &ids[k], &fmt[k]);
 	if (rc)
 		return rc;
 
 	memset(&attr, 0, sizeof(attr));
 	attr.size = sizeof(attr);
 	attr.type = PERF_TYPE_TRACEPOINT;
-	attr.config = id;
 	attr.sample_period = 1;
 	attr.sample_type = PERF_SAMPLE_TID | PERF_SAMPLE_TIME |
 			   PERF_SAMPLE_CPU | PERF_SAMPLE_RAW;
@@ -406,28 +425,34 @@ int live_run(const struct live_opts *o, const struct source_ops *ops,
 	attr.clockid = CLOCK_MONOTONIC;
 
 	ncpu = online_cpus(&cpus);
-	rings = xcalloc((size_t)ncpu, sizeof(*rings));
-	pfd = xcalloc((size_t)ncpu, sizeof(*pfd));
-	for (int i = 0; i < ncpu; i++) {
-		long fd = perf_open(&attr, -1, cpus[i]);
+	rings = xcalloc((size_t)(ncpu * nkinds), sizeof(*rings));
+	pfd = xcalloc((size_t)(ncpu * nkinds), sizeof(*pfd));
+	for (int i = 0; i < ncpu * nkinds; i++) {
+		int kind = i / ncpu, cpu = cpus[i % ncpu];
+		long fd;
 		char what[128], err[512];
 
+		attr.config = ids[kind];
+		fd = perf_open(&attr, -1, cpu);
 		if (fd < 0 && errno == ENODEV)
 			continue;       /* went offline meanwhile */
 		if (fd < 0) {
-			snprintf(what, sizeof(what), "%s on CPU %d", o->tracepoint, cpus[i]);
+			snprintf(what, sizeof(what), "%s on CPU %d",
+				 kind ? tps[kind] : o->tracepoint, cpu);
 			rc = perf_open_error(errno, what, err, sizeof(err));
 			msg("%s", err);
 			goto out;
 		}
 		rings[nr].fd = (int)fd;
-		rings[nr].cpu = cpus[i];
+		rings[nr].cpu = cpu;
+		rings[nr].kind = (uint32_t)kind;
+		rings[nr].fmt = &fmt[kind];
 		rings[nr].size = o->mmap_pages * pgsz;
 		rings[nr].base = mmap(NULL, (1 + o->mmap_pages) * pgsz,
 				      PROT_READ | PROT_WRITE, MAP_SHARED, (int)fd, 0);
 		if (rings[nr].base == MAP_FAILED) {
 			msg("cannot mmap the ring buffer of CPU %d (%u pages): %s%s",
-			    cpus[i], o->mmap_pages, strerror(errno),
+			    cpu, o->mmap_pages, strerror(errno),
 			    errno == EPERM ? " (raise kernel.perf_event_mlock_kb or use fewer -m pages)" : "");
 			close((int)fd);
 			rc = EX_FAIL;
@@ -439,8 +464,9 @@ int live_run(const struct live_opts *o, const struct source_ops *ops,
 		nr++;
 	}
 	if (o->verbose)
-		msg("reading %s on %d CPUs, %u pages per ring", o->tracepoint, nr,
-		    o->mmap_pages);
+		msg("reading %s%s on %d CPUs, %u pages per ring", o->tracepoint,
+		    o->exits ? " and kvm_hv:kvm_guest_exit, kvm_hv:kvm_hcall_enter" : "",
+		    nr / nkinds, o->mmap_pages);
 	for (int i = 0; i < nr; i++)
 		ioctl(rings[i].fd, PERF_EVENT_IOC_ENABLE, 0);
 
@@ -471,18 +497,36 @@ int live_run(const struct live_opts *o, const struct source_ops *ops,
 				goto out;
 			}
 		}
-		b.n = 0;
-		for (int i = 0; i < nr; i++)
-			drain(&rings[i], &fmt, &b, ops);
-		qsort(b.ev, b.n, sizeof(*b.ev), by_time);
-		for (size_t i = 0; i < b.n; i++) {
-			struct nv_event *ev = &b.ev[i];
+		/*
+		 * Rings are drained one after the other, so an event of one
+		 * CPU can come a round later than a newer one of another CPU
+		 * (a vCPU thread that moved between its exit and its hcall
+		 * event).  Events newer than HOLD_NS before this round's start
+		 * wait for the next round, so each round hands them on in time
+		 * order across rounds too (--by-exit pairs them per thread).
+		 * 100 ms, as an L1 vCPU can stall that long under a TCG L0.
+		 */
+		{
+			uint64_t horizon = mono_ns() - HOLD_NS;
+			size_t ready;
 
-			if (names_resolve_proc(ev->pid, ev->tid))
-				ops->task(ev->pid, ev->tid, names_thread(ev->tid),
-					  names_vm(ev->pid));
-			if (ops->event(ev))
-				stopped = 1;
+			for (int i = 0; i < nr; i++)
+				drain(&rings[i], &b, ops);
+			qsort(b.ev, b.n, sizeof(*b.ev), by_time);
+			for (ready = 0; ready < b.n && (stopped || b.ev[ready].time_ns <= horizon);
+			     ready++)
+				;
+			for (size_t i = 0; i < ready; i++) {
+				struct nv_event *ev = &b.ev[i];
+
+				if (names_resolve_proc(ev->pid, ev->tid))
+					ops->task(ev->pid, ev->tid, names_thread(ev->tid),
+						  names_vm(ev->pid));
+				if (ops->event(ev))
+					stopped = 1;
+			}
+			memmove(b.ev, b.ev + ready, (b.n - ready) * sizeof(*b.ev));
+			b.n -= ready;
 		}
 		tick(stopped ? (deadline < UINT64_MAX && !stop_requested ? deadline : mono_ns())
 			     : mono_ns(), stopped);

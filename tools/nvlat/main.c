@@ -31,6 +31,9 @@
 
 static struct {
 	int format, hist, record, script, topmode, verbose, live;
+	int by_exit;                    /* --by-exit: exits.c tables */
+	int inkernel;                   /* --in-kernel: hist triggers */
+	int heatmap, heat_by_vcpu, heat_comp, heat_err;  /* nvlat heatmap */
 	int no_reset;                   /* top: show the interval so far */
 	uint32_t top_pid;               /* top: only this VM (0: all) */
 	int top_sort;                   /* top: index in top_sorts[] */
@@ -330,7 +333,7 @@ static void flush(uint64_t start, uint64_t end, int force)
 	struct report r;
 	struct entry **vms, **vcpus;
 
-	if (P.record || P.script)
+	if (P.record || P.script || P.heatmap)
 		return;
 	if (!force && !P.events && !P.lost && !P.bad && !P.dropped_first &&
 	    !P.dropped_back)
@@ -365,6 +368,7 @@ static void flush(uint64_t start, uint64_t end, int force)
 	}
 	r.top_vms = r.nvms;
 	r.top_vcpus = r.nvcpus;
+	r.top = P.top;
 	if (P.top) {
 		if (r.nvms > P.top)
 			r.nvms = P.top;
@@ -389,13 +393,23 @@ static void flush(uint64_t start, uint64_t end, int force)
 	r.dropped_back = P.dropped_back;
 	r.vms = vms;
 	r.vcpus = vcpus;
+	r.by_exit = P.by_exit;
+	r.inkernel = P.inkernel;
+	for (size_t i = 0; i < P.nall; i++) {
+		struct entry *e = P.all[i];
+
+		if (e->has_xsum)        /* --in-kernel: exact sums over the buckets' */
+			for (int c = 0; c < NCOMP; c++)
+				e->s[c].sum = e->xsum[c];
+	}
+	r.only_pid = P.top_pid;
 	if (P.topmode) {
 		top_render(&r);
 	} else {
 		if (P.format == OUT_TABLE && P.reports)
 			fputc('\n', stdout);
 		if (P.format == OUT_CSV && !P.reports)
-			output_csv_header(stdout, P.pct, P.npct, P.hist);
+			output_csv_header(stdout, P.pct, P.npct, P.hist, P.top != 0);
 		output_report(stdout, &r);
 	}
 	P.reports++;
@@ -405,9 +419,14 @@ static void flush(uint64_t start, uint64_t end, int force)
 		return;
 	if (P.interval_ns)
 		drop_idle();    /* before the reset: idle = no events in this report */
-	for (size_t i = 0; i < P.nall; i++)
+	for (size_t i = 0; i < P.nall; i++) {
 		for (int c = 0; c < NCOMP; c++)
 			series_reset(&P.all[i]->s[c]);
+		memset(P.all[i]->xsum, 0, sizeof(P.all[i]->xsum));
+		P.all[i]->has_xsum = 0;
+	}
+	if (P.by_exit)
+		exits_reset();
 	P.events = P.lost = P.bad = P.dropped_first = P.dropped_back = 0;
 }
 
@@ -524,12 +543,33 @@ static void script_event(const struct nv_event *ev, const char *note)
 	       *note ? " " : "", note);
 }
 
+/* kvm_guest_exit, kvm_hcall_enter (--by-exit): the filters apply; they are
+ * recorded, and paired with the stats events by exits.c */
+static int pl_exit_event(const struct nv_event *ev)
+{
+	if (!wanted(ev))
+		return 0;
+	if (P.record) {
+		cap_event(&P.cap, ev);
+		return 0;
+	}
+	if (!P.by_exit || P.script)
+		return 0;
+	if (ev->kind == EV_EXIT)
+		exits_exit(ev);
+	else
+		exits_hcall(ev);
+	return 0;
+}
+
 static int pl_event(const struct nv_event *ev)
 {
 	int first = 0;
 
 	if (!P.live && replay_clock(ev->time_ns))
 		return 1;
+	if (ev->kind != EV_STATS)
+		return pl_exit_event(ev);
 	if (P.nvm_names || P.nvm_pids || P.topmode)     /* --vm message, top's v */
 		u64map_put(&P.pids_seen, ev->pid, 0, NULL);
 	if (!ev->pid)
@@ -571,16 +611,27 @@ static int pl_event(const struct nv_event *ev)
 	if (first) {
 		P.dropped_first++;
 		P.tot_first++;
+		if (P.by_exit)
+			exits_stats(ev, 0);
 		return 0;
 	}
 	/* unsigned deltas of a counter that went backwards: ~1.8e19 */
 	if ((ev->v[0] | ev->v[1] | ev->v[2]) >= BACKWARDS) {
 		P.dropped_back++;
 		P.tot_back++;
+		if (P.by_exit)
+			exits_stats(ev, 0);
 		return 0;
 	}
+	if (P.by_exit)
+		exits_stats(ev, 1);
 	P.events++;
 	P.tot_events++;
+	if (P.heatmap) {
+		if (!P.heat_err && heat_add(ev))
+			P.heat_err = 1;
+		return P.heat_err;
+	}
 	{
 		struct entry *v = get_entry(ev->pid, ev->vcpu);
 		struct entry *m = get_entry(ev->pid, -1);
@@ -636,6 +687,10 @@ static void pl_tick(uint64_t now, int final)
 	}
 	if (P.topmode && !final)
 		top_keys(now);
+	/* each poll round's events reach a reader at once (record -o - |
+	 * nvlat -r - -i 1 streams) */
+	if (P.record && P.cap.f)
+		fflush(P.cap.f);
 	if (P.interval_ns && now >= P.iv_start + P.interval_ns) {
 		uint64_t k = (now - P.t0) / P.interval_ns;
 
@@ -643,6 +698,8 @@ static void pl_tick(uint64_t now, int final)
 		P.interval = (unsigned)k;
 		P.iv_start = P.t0 + k * P.interval_ns;
 	}
+	if (final > 0 && P.by_exit)
+		exits_finish();
 	if (final > 0 && !P.topmode && (now > P.iv_start || !P.reports))
 		flush(P.iv_start, now, 1);
 }
@@ -656,6 +713,53 @@ static void pl_info(const char *key, const char *value)
 	if (P.record && !strcmp(key, "tracepoint"))
 		cap_info(&P.cap, key, value);
 }
+
+/* --in-kernel: what the hist triggers counted since the last reading */
+static void ik_agg(uint32_t pid, uint32_t tid, int32_t vcpu, int comp, int k, uint64_t n)
+{
+	struct nv_event ev = { .pid = pid, .tid = tid, .vcpu = vcpu };
+	struct entry *v, *m;
+
+	if (P.nvm_names || P.nvm_pids)
+		u64map_put(&P.pids_seen, pid, 0, NULL);
+	names_resolve_proc(pid, tid);   /* VM and thread names, once */
+	if (!wanted(&ev))
+		return;
+	if (comp < 0) {
+		P.events += n;
+		P.tot_events += n;
+		P.matched += n;
+		return;
+	}
+	v = get_entry(pid, vcpu);
+	m = get_entry(pid, -1);
+	v->tid = tid;
+	if (k < 0) {
+		v->xsum[comp] += n;
+		m->xsum[comp] += n;
+		v->has_xsum = m->has_xsum = 1;
+		return;
+	}
+	{
+		/* the upper bound of the bucket stands for its values */
+		uint64_t val = k == 0 ? 1 : k >= 64 ? UINT64_MAX : (uint64_t)1 << k;
+
+		for (uint64_t i = 0; i < n; i++) {
+			series_add(&v->s[comp], val);
+			series_add(&m->s[comp], val);
+		}
+	}
+}
+
+static void ik_lost(uint64_t n)
+{
+	P.lost += n;
+	P.tot_lost += n;
+}
+
+static const struct inkernel_ops ik_ops = {
+	.agg = ik_agg, .lost = ik_lost, .tick = pl_tick,
+};
 
 static const struct source_ops ops = {
 	.event = pl_event, .task = pl_task, .lost = pl_lost, .bad = pl_bad,
@@ -671,6 +775,8 @@ static const char usage_text[] =
 "       nvlat script [-r FILE|--perf-script FILE] [--csv] [--over NS]\n"
 "                                            print every event (live or replayed)\n"
 "       nvlat top [-i SECS] [--vm PID]       live full-screen view (keys s, v, q)\n"
+"       nvlat heatmap -o FILE.svg [-r FILE|--perf-script FILE] [--by vcpu]\n"
+"                                            SVG latency heatmap (live or replayed)\n"
 "       nvlat --pmu [-p PID] [OPTIONS]       count with the vpa_pmu PMU (Linux >= 6.13)\n";
 
 static const char help_text[] =
@@ -725,6 +831,15 @@ static const char help_text[] =
 "                        or pNN, of l1_to_l2 unless COMPONENT. says\n"
 "                        (l2_to_l1.p99.9, l2_runtime.max)\n"
 "      --top N           only the first N VMs and N vCPUs of each report\n"
+"      --in-kernel       live, but aggregated in the kernel by ftrace hist\n"
+"                        triggers (keys: thread, vcpu_id; log2 buckets)\n"
+"                        instead of copying each event: exact counts, sums,\n"
+"                        means; percentiles, min, max are log2 bucket bounds\n"
+"      --by-exit         also the switch time by the exit that ended each run\n"
+"                        (kvm_hv:kvm_guest_exit: the trap; for hcalls\n"
+"                        kvm_hv:kvm_hcall_enter: the hcall), per VM and per\n"
+"                        vCPU, text or --json; live and record then read\n"
+"                        those two tracepoints too\n"
 "\n"
 "Record:\n"
 "  record -o, --output FILE\n"
@@ -739,6 +854,15 @@ static const char help_text[] =
 "                        note (first, backwards: what reports leave out), and\n"
 "                        lost-event records; --csv for CSV; --vm/--vcpu/-d apply\n"
 "      --over NS         script: only events with l1_to_l2 or l2_to_l1 >= NS\n"
+"\n"
+"Heatmap:\n"
+"  heatmap -o FILE.svg   write an SVG heatmap instead of a report: time on x\n"
+"                        (columns of -i SECS, or automatic), value on y in\n"
+"                        quarter octaves, events per cell as colour (log\n"
+"                        scale); one panel per component, or with\n"
+"      --by vcpu         one panel per vCPU, of\n"
+"      --component NAME  l1_to_l2 (default), l2_to_l1 or l2_runtime\n"
+"                        --vm/--vcpu/-d apply; the counts are in the SVG\n"
 "\n"
 "Top:\n"
 "  top                   a live view like kvm_stat: the report of each interval\n"
@@ -782,6 +906,10 @@ static const char help_text[] =
 "  perf script -F comm,pid,tid,cpu,time,event,trace | nvlat --perf-script -\n"
 "  nvlat -r cap.nvl --sort l2_to_l1.p99.9 --top 5 --percentiles 50,99.9,99.99\n"
 "  nvlat script -r cap.nvl --over 10000      every switch of 10 us or more\n"
+"  nvlat -d 5 --by-exit        switch time by exit reason and hcall\n"
+"  nvlat --in-kernel -d 5      the same report, aggregated by ftrace hist triggers\n"
+"  nvlat heatmap -o lat.svg -r cap.nvl --by vcpu   an SVG heatmap per vCPU\n"
+"  nvlat record -o - -d 60 | nvlat -r - -i 1       reports stream through a pipe\n"
 "\n"
 "See nvlat(1) and docs/reporter.md.\n";
 
@@ -808,7 +936,8 @@ static int usage_error(const char *fmt, ...)
 
 enum {
 	O_PSCRIPT = 256, O_JSON, O_CSV, O_HIST, O_VM, O_VCPU, O_PMU,
-	O_TRACEPOINT, O_FIELDS, O_PCTS, O_SORT, O_TOP, O_OVER,
+	O_TRACEPOINT, O_FIELDS, O_PCTS, O_SORT, O_TOP, O_OVER, O_BYEXIT,
+	O_BY, O_COMPONENT, O_INKERNEL,
 };
 
 static const struct option longopts[] = {
@@ -831,6 +960,10 @@ static const struct option longopts[] = {
 	{ "sort", required_argument, NULL, O_SORT },
 	{ "top", required_argument, NULL, O_TOP },
 	{ "over", required_argument, NULL, O_OVER },
+	{ "by-exit", no_argument, NULL, O_BYEXIT },
+	{ "by", required_argument, NULL, O_BY },
+	{ "in-kernel", no_argument, NULL, O_INKERNEL },
+	{ "component", required_argument, NULL, O_COMPONENT },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -992,6 +1125,7 @@ int main(int argc, char **argv)
 	long nbad = 0;
 	char *fields_buf = NULL;
 	double sort_pct = 0;
+	int heat_comp_set = 0;
 
 	P.first_rule = 1;
 	P.pct[0] = 50;
@@ -1002,11 +1136,13 @@ int main(int argc, char **argv)
 
 	memcpy(lo.fields, tp_default_fields, sizeof(lo.fields));
 	if (argc > 1 && (strcmp(argv[1], "record") == 0 || strcmp(argv[1], "script") == 0 ||
-			 strcmp(argv[1], "top") == 0)) {
+			 strcmp(argv[1], "top") == 0 || strcmp(argv[1], "heatmap") == 0)) {
 		if (argv[1][0] == 'r')
 			P.record = 1;
 		else if (argv[1][0] == 's')
 			P.script = 1;
+		else if (argv[1][0] == 'h')
+			P.heatmap = 1;
 		else
 			P.topmode = 1;
 		argv[1] = argv[0];
@@ -1104,6 +1240,26 @@ int main(int argc, char **argv)
 			if (P.sort_key == SK_PCT)
 				sort_pct = P.pct[MAXPCT - 1];
 			break;
+		case O_BY:
+			if (!strcmp(optarg, "vcpu"))
+				P.heat_by_vcpu = 1;
+			else if (strcmp(optarg, "component"))
+				USAGE("bad --by '%s' (component or vcpu)", optarg);
+			break;
+		case O_COMPONENT:
+			for (P.heat_comp = 0; P.heat_comp < NCOMP; P.heat_comp++)
+				if (!strcmp(optarg, comp_name[P.heat_comp]))
+					break;
+			if (P.heat_comp == NCOMP)
+				USAGE("bad --component '%s' (l1_to_l2, l2_to_l1 or l2_runtime)", optarg);
+			heat_comp_set = 1;
+			break;
+		case O_INKERNEL:
+			P.inkernel = 1;
+			break;
+		case O_BYEXIT:
+			P.by_exit = 1;
+			break;
 		case O_OVER:
 			if (parse_u64(optarg, &v) || v == 0)
 				USAGE("bad --over value '%s' (nanoseconds > 0)", optarg);
@@ -1142,10 +1298,18 @@ int main(int argc, char **argv)
 		USAGE("-p PID goes with --pmu (use --vm PID to filter tracepoint events)");
 	if (pmu && (P.hist || P.nvm_names || P.nvm_pids || P.nvcpus))
 		USAGE("--hist, --vm and --vcpu need the tracepoint; --pmu only counts totals");
+	if ((P.heat_by_vcpu || heat_comp_set) && !P.heatmap)
+		USAGE("--by and --component go with nvlat heatmap");
+	if (heat_comp_set && !P.heat_by_vcpu)
+		USAGE("--component picks the component of --by vcpu (--by component draws all three)");
+	if (P.heatmap && (!output || pmu || P.topmode || nformats || P.hist || P.by_exit ||
+			  P.sort_key != SK_PID || P.top || P.npct != 4 || P.pct[3] != 99.9))
+		USAGE("heatmap writes an SVG: it needs -o FILE.svg; --pmu, --json, --csv, --hist, "
+		      "--by-exit, --sort, --top and --percentiles are for reports");
 	if (P.record && !output)
 		USAGE("record needs -o FILE");
-	if (!P.record && output)
-		USAGE("-o FILE goes with record (nvlat record -o FILE)");
+	if (!P.record && !P.heatmap && output)
+		USAGE("-o FILE goes with record (nvlat record -o FILE) or heatmap");
 	if (P.record && (nformats || P.hist || P.interval_ns))
 		USAGE("record writes a capture; --json, --csv, --hist and -i apply when replaying it");
 	if (P.topmode && (replay || pscript || pmu || nformats || P.hist || output ||
@@ -1163,6 +1327,15 @@ int main(int argc, char **argv)
 			if (top_sorts[k] == P.sort_key)
 				P.top_sort = k;
 	}
+	if (P.inkernel && (replay || pscript || pmu || P.record || P.script || P.topmode ||
+			   P.heatmap || P.by_exit || P.hist == HIST_FINE ||
+			   strcmp(lo.tracepoint, "kvm_hv:kvmppc_vcpu_stats")))
+		USAGE("--in-kernel is a live report of kvm_hv:kvmppc_vcpu_stats; not with -r, "
+		      "--perf-script, --pmu, record, script, top, heatmap, --by-exit, "
+		      "--hist=fine or --tracepoint");
+	if (P.by_exit && (pmu || P.script || P.topmode || P.format == OUT_CSV))
+		USAGE("--by-exit adds tables to reports (text or --json), and records the "
+		      "exit events live; not with --pmu, script, top or --csv");
 	if (P.over_ns && !P.script)
 		USAGE("--over goes with nvlat script");
 	if (P.script && (output || P.format == OUT_JSON || P.hist || P.interval_ns ||
@@ -1199,6 +1372,8 @@ int main(int argc, char **argv)
 			USAGE("--fields wants 4 names: VCPU,L1L2,L2L1,RUN, not '%s'", fields_arg);
 	}
 
+	if (P.heatmap)          /* -i: the column width; else automatic */
+		heat_init(P.heat_by_vcpu, P.heat_comp, P.interval_ns);
 	install_signals();
 	if (pmu) {
 		struct pmu_opts po = {
@@ -1258,6 +1433,8 @@ int main(int argc, char **argv)
 		}
 		if (!P.have_t0)
 			P.t0 = P.iv_start = P.last_ts = 0;
+		if (P.by_exit)
+			exits_finish();
 		if (P.script)
 			;       /* the events are printed */
 		else if (P.interval_ns)
@@ -1266,6 +1443,13 @@ int main(int argc, char **argv)
 			flush(P.t0, P.last_ts, 1);
 		if (nbad)
 			rc = EX_BADINPUT;
+		if (P.by_exit && !P.script && !P.record && !exits_seen()) {
+			msg("--by-exit: %s has no kvm_hv:kvm_guest_exit events to pair "
+			    "with (record with `nvlat record --by-exit`, or `perf record -e "
+			    "kvm_hv:kvmppc_vcpu_stats -e kvm_hv:kvm_guest_exit -e "
+			    "kvm_hv:kvm_hcall_enter`)", replay ? replay : pscript);
+			rc = EX_BADINPUT;
+		}
 	} else {
 		P.source = "live";
 		P.live = 1;
@@ -1274,13 +1458,41 @@ int main(int argc, char **argv)
 		lo.duration_ns = P.duration_ns;
 		if (P.topmode)
 			top_start();
-		rc = live_run(&lo, &ops, pl_tick);
+		lo.exits = P.by_exit;
+		if (P.inkernel) {
+			P.source = "in-kernel";
+			P.first_rule = 0;
+			rc = inkernel_run(&lo, &ik_ops);
+		} else {
+			rc = live_run(&lo, &ops, pl_tick);
+		}
 		if (P.topmode)
 			top_end();
+		if (!rc && P.by_exit && !P.record && P.tot_events && !exits_seen()) {
+			msg("--by-exit: no kvm_hv:kvm_guest_exit events were seen, so "
+			    "no switch could be paired with its exit");
+			rc = EX_FAIL;
+		}
 		/* Live, nothing seen at all is no answer either: say so. */
 		if (!rc && (P.nvm_names || P.nvm_pids) && !P.matched) {
 			explain_no_vm();
 			rc = EX_USAGE;
+		}
+	}
+	if (P.heatmap && (!rc || rc == EX_BADINPUT)) {
+		if (P.heat_err) {
+			msg(heat_too_many_panels() ? "heatmap: more than 256 vCPUs: select "
+			    "some with --vm or --vcpu" : "heatmap: more than 4096 columns of "
+			    "-i SECS: give a longer -i");
+			rc = EX_USAGE;
+		} else if (!heat_events()) {
+			msg("heatmap: no events to draw%s; nothing written",
+			    replay || pscript ? " in the input" : "");
+			rc = replay || pscript ? EX_BADINPUT : EX_FAIL;
+		} else if (heat_write(output, P.source)) {
+			rc = EX_FAIL;
+		} else {
+			msg("wrote %s: %" PRIu64 " events", output, heat_events());
 		}
 	}
 done:
@@ -1322,6 +1534,8 @@ out:
 	u64map_free(&P.cpus_seen);
 	u64map_free(&P.pids_seen);
 	u64map_free(&P.pidless);
+	exits_free();
+	heat_free();
 	names_free();
 	return rc;
 }

@@ -32,6 +32,12 @@ enum {
 
 #define NV_NOCPU UINT32_MAX
 
+/* What an event is: the stats tracepoint, or (--by-exit) the vCPU's exit
+ * that ended the same run.  EV_EXIT (kvm_hv:kvm_guest_exit): v[0] trap,
+ * v[1] ceded, v[2] pc.  EV_HCALL (kvm_hv:kvm_hcall_enter): v[0] the
+ * hcall number (req), v[1] gpr4, v[2] gpr5. */
+enum { EV_STATS = 0, EV_EXIT = 1, EV_HCALL = 2 };
+
 struct nv_event {
 	uint64_t time_ns;       /* CLOCK_MONOTONIC (live) or the input's clock */
 	uint32_t pid;           /* thread group (the QEMU process); 0: unknown */
@@ -39,6 +45,7 @@ struct nv_event {
 	uint32_t cpu;           /* L1 CPU the event was seen on, NV_NOCPU if unknown */
 	int32_t vcpu;           /* vcpu_id from the tracepoint */
 	uint64_t v[NCOMP];      /* nanoseconds: l1_to_l2, l2_to_l1, l2_runtime */
+	uint32_t kind;          /* EV_* */
 };
 
 /* ---- util.c ---- */
@@ -139,7 +146,8 @@ int names_resolve_proc(uint32_t pid, uint32_t tid);
 void names_free(void);
 
 /* ---- capture.c: the nvlat capture format ---- */
-enum { REC_EVENT = 1, REC_TASK = 2, REC_LOST = 3, REC_INFO = 4 };
+enum { REC_EVENT = 1, REC_TASK = 2, REC_LOST = 3, REC_INFO = 4, REC_EXIT = 5,
+       REC_HCALL = 6 };
 
 struct cap_writer {
 	FILE *f;
@@ -180,6 +188,7 @@ int pscript_parse_line(char *line, struct nv_event *ev, char *comm,
 /* ---- live.c ---- */
 struct live_opts {
 	const char *tracepoint;            /* "kvm_hv:kvmppc_vcpu_stats" */
+	int exits;                         /* --by-exit: kvm_guest_exit, kvm_hcall_enter too */
 	const char *fields[1 + NCOMP];
 	unsigned mmap_pages;
 	uint64_t interval_ns, duration_ns;
@@ -193,6 +202,20 @@ volatile int *stop_flag(void);
 void install_signals(void);
 int online_cpus(int **cpus);   /* /sys/devices/system/cpu/online */
 uint64_t mono_ns(void);
+int tracefs_dir(char *dir, size_t len);        /* message and EX_* on failure */
+
+/* ---- inkernel.c: --in-kernel, ftrace hist triggers ---- */
+struct inkernel_ops {
+	/* n more: hits (comp -1), the sum of comp (k -1), or of comp's log2
+	 * bucket k (values in (2^(k-1), 2^k]) */
+	void (*agg)(uint32_t pid, uint32_t tid, int32_t vcpu, int comp, int k, uint64_t n);
+	void (*lost)(uint64_t n);       /* the trigger's map was full */
+	void (*tick)(uint64_t now_ns, int final);
+};
+int inkernel_run(const struct live_opts *o, const struct inkernel_ops *ops);
+/* A tracefs hist file's lines into m (keys: thread, vCPU, what); -1 if not
+ * the format.  *dropped: the Totals' Dropped. */
+int inkernel_parse(const char *txt, struct u64map *m, uint64_t *dropped);
 
 /* ---- pmu.c ---- */
 struct pmu_opts {
@@ -207,6 +230,36 @@ int pmu_encode(const char *pmudir, const char *event, uint64_t cfg[3],
 	       char *err, size_t errlen);
 int pmu_run(const struct pmu_opts *o);
 
+/* ---- exits.c: switch time by the exit that ended the run (--by-exit) ---- */
+const char *trap_name(uint32_t trap);           /* NULL if not in the table */
+int trap_number(const char *name, uint32_t *trap);
+const char *hcall_name(uint64_t nr);            /* NULL if not in the table */
+int hcall_number(const char *name, uint64_t *nr);
+/* Feed the pairing, per vCPU thread, in time order: a stats event (counted:
+ * in the statistics; else it only ends what was pending), then the
+ * kvm_guest_exit of the same run, then kvm_hcall_enter for hcall exits. */
+void exits_stats(const struct nv_event *ev, int counted);
+void exits_exit(const struct nv_event *ev);
+void exits_hcall(const struct nv_event *ev);
+void exits_finish(void);        /* end of input: settle what is pending */
+void exits_reset(void);         /* after a report */
+void exits_free(void);
+uint64_t exits_seen(void);      /* exit events seen in the whole run */
+struct report;
+void exits_table(FILE *out, const struct report *r);
+void exits_json(FILE *out, const struct report *r);
+
+/* ---- heatmap.c: nvlat heatmap (SVG) ---- */
+unsigned heat_bucket(uint64_t v);       /* quarter octaves, exact below 8 */
+uint64_t heat_lo(unsigned b);
+uint64_t heat_hi(unsigned b);
+void heat_init(int by_vcpu, int comp, uint64_t col_ns);
+int heat_add(const struct nv_event *ev);
+int heat_too_many_panels(void);
+uint64_t heat_events(void);
+int heat_write(const char *path, const char *source);
+void heat_free(void);
+
 /* ---- output.c ---- */
 enum { OUT_TABLE, OUT_JSON, OUT_CSV };
 
@@ -216,6 +269,8 @@ struct entry {
 	uint32_t nvcpus;        /* VM entries: vCPUs seen in this interval */
 	double sortkey;
 	struct series s[NCOMP];
+	uint64_t xsum[NCOMP];   /* --in-kernel: the exact sums (s[] has buckets) */
+	int has_xsum;
 	struct entry *next;     /* hash chain */
 };
 
@@ -227,6 +282,7 @@ struct report {
 	const double *pct;
 	uint64_t dropped_first, dropped_back;   /* left out of the statistics */
 	size_t top_vms, top_vcpus;              /* rows before --top cut them */
+	size_t top;                             /* --top N (0: not given) */
 	const char *source;     /* "live", "replay", "perf-script" */
 	unsigned interval;      /* 0-based interval number */
 	int intervals;          /* interval mode on */
@@ -235,10 +291,13 @@ struct report {
 	uint64_t events, lost, bad;
 	struct entry **vms, **vcpus;
 	size_t nvms, nvcpus;
+	int by_exit;            /* add the tables of exits.c */
+	int inkernel;           /* --in-kernel: percentiles, min, max from log2 buckets */
+	uint32_t only_pid;      /* top's VM filter (0: all) */
 };
 
 void output_report(FILE *out, const struct report *r);
-void output_csv_header(FILE *out, const double *pct, int npct, int hist);
+void output_csv_header(FILE *out, const double *pct, int npct, int hist, int top);
 void pct_label(char *buf, size_t len, double pct);
 void csv_str(FILE *out, const char *s);
 void json_str(FILE *out, const char *s);

@@ -194,6 +194,9 @@ static void table(FILE *out, const struct report *r)
 		fprintf(out, ", left out: %" PRIu64 " first per L1 CPU, %" PRIu64
 			" backwards", r->dropped_first, r->dropped_back);
 	fputc('\n', out);
+	if (r->inkernel)
+		fprintf(out, "in-kernel (ftrace hist triggers): counts, sums, means exact; "
+			"percentiles, min, max are log2 bucket upper bounds\n");
 	if (!r->nvms) {
 		fprintf(out, "no events\n");
 		return;
@@ -383,7 +386,10 @@ static void json(FILE *out, const struct report *r)
 			fputc(',', out);
 		json_entry(out, r, r->vcpus[i], r->hist);
 	}
-	fprintf(out, "]}\n");
+	fputc(']', out);
+	if (r->by_exit)
+		exits_json(out, r);
+	fprintf(out, "}\n");
 }
 
 /* ---- CSV ---- */
@@ -407,7 +413,7 @@ void csv_str(FILE *out, const char *s)
 	fputc('"', out);
 }
 
-void output_csv_header(FILE *out, const double *pct, int npct, int hist)
+void output_csv_header(FILE *out, const double *pct, int npct, int hist, int top)
 {
 	char lab[32];
 
@@ -417,8 +423,10 @@ void output_csv_header(FILE *out, const double *pct, int npct, int hist)
 		pct_label(lab, sizeof(lab), pct[i]);
 		fprintf(out, "p%s_ns,", lab);
 	}
+	/* with --top, how many VMs and vCPUs there were before the cut */
 	fprintf(out, "max_ns,switch_pct,events,lost,bad_records,dropped_first,"
-		"dropped_backwards,%s\n", hist == HIST_FINE ? "hist" : "log2_hist");
+		"dropped_backwards,%s%s\n", top ? "vms_total,vcpus_total," : "",
+		hist == HIST_FINE ? "hist" : "log2_hist");
 }
 
 static void csv_entry(FILE *out, const struct report *r, const struct entry *e)
@@ -446,6 +454,8 @@ static void csv_entry(FILE *out, const struct report *r, const struct entry *e)
 			",%" PRIu64 ",%" PRIu64 ",",
 			s->max, switch_pct(e), r->events, r->lost, r->bad,
 			r->dropped_first, r->dropped_back);
+		if (r->top)
+			fprintf(out, "%zu,%zu,", r->top_vms, r->top_vcpus);
 		if (r->hist == HIST_FINE) {
 			unsigned idx = 0;
 			uint32_t pos = 0;
@@ -480,7 +490,8 @@ static void csv(FILE *out, const struct report *r)
 		for (int i = 0; i < r->npct; i++)
 			fputs("0,", out);
 		fprintf(out, "0,0.00,0,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
-			",\n", r->lost, r->bad, r->dropped_first, r->dropped_back);
+			",%s\n", r->lost, r->bad, r->dropped_first, r->dropped_back,
+			r->top ? "0,0," : "");
 		return;
 	}
 	for (size_t i = 0; i < r->nvms; i++)
@@ -500,6 +511,8 @@ void output_report(FILE *out, const struct report *r)
 		break;
 	default:
 		table(out, r);
+		if (r->by_exit)
+			exits_table(out, r);
 		break;
 	}
 	fflush(out);

@@ -17,6 +17,11 @@
  * report`) is read too: "COMM-TID [CPU] FLAGS SECS.USECS: kvmppc_vcpu_stats:
  * TEXT", with "(TGID)" after COMM-TID when the record-tgid option is on,
  * and FLAGS (irq-info, e.g. "d..2.") absent in some setups.
+ *
+ * For --by-exit, kvm_hv:kvm_guest_exit ("VCPU %d: trap=NAME pc=0x%lx
+ * msr=0x%lx, ceded=%d") and kvm_hv:kvm_hcall_enter ("VCPU %d: hcall=NAME
+ * GPR4-7=...") lines are read as well, NAME as the kernel's symbol tables
+ * print it (or 0x... for a value not in them); "name=value" fields too.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -26,9 +31,24 @@
 
 #include "nvlat.h"
 
-#define EVNAME "kvm_hv:kvmppc_vcpu_stats:"
-#define EVSHORT "kvmppc_vcpu_stats:"     /* ftrace, trace-cmd report */
 #define MAX_SHOWN 10
+
+/* The events read, by kind (EV_*): perf's SYS:NAME, ftrace's NAME. */
+static const char *const evnames[][2] = {
+	[EV_STATS] = { "kvm_hv:kvmppc_vcpu_stats:", "kvmppc_vcpu_stats:" },
+	[EV_EXIT] = { "kvm_hv:kvm_guest_exit:", "kvm_guest_exit:" },
+	[EV_HCALL] = { "kvm_hv:kvm_hcall_enter:", "kvm_hcall_enter:" },
+};
+
+/* NAME at the start of a word of line, or NULL */
+static char *find_word(char *line, const char *name)
+{
+	char *at = strstr(line, name);
+
+	while (at && at > line && !isspace((unsigned char)at[-1]))
+		at = strstr(at + 1, name);
+	return at;
+}
 
 static int is_time_tok(const char *b, const char *e)
 {
@@ -266,9 +286,9 @@ static int header(char *line, char *evpos, struct nv_event *ev, char *comm,
 int pscript_parse_line(char *line, struct nv_event *ev, char *comm,
 		       size_t commlen, const char **why)
 {
-	char *p = line, *ev_at, *tok, *save = NULL;
-	int have[1 + NCOMP] = { 0 };
-	size_t n = strlen(line), evlen;
+	char *p = line, *ev_at = NULL, *tok, *save = NULL;
+	int have[1 + NCOMP] = { 0 }, kind = EV_STATS;
+	size_t n = strlen(line), evlen = 0;
 
 	while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 		line[--n] = '\0';
@@ -276,15 +296,14 @@ int pscript_parse_line(char *line, struct nv_event *ev, char *comm,
 		p++;
 	if (!*p || *p == '#')
 		return 0;
-	evlen = strlen(EVNAME);
-	ev_at = strstr(line, EVNAME);
-	while (ev_at && ev_at > line && !isspace((unsigned char)ev_at[-1]))
-		ev_at = strstr(ev_at + 1, EVNAME);
-	if (!ev_at) {
-		evlen = strlen(EVSHORT);
-		ev_at = strstr(line, EVSHORT);
-		while (ev_at && ev_at > line && !isspace((unsigned char)ev_at[-1]))
-			ev_at = strstr(ev_at + 1, EVSHORT);
+	for (int form = 0; form < 2 && !ev_at; form++) {
+		for (kind = EV_STATS; kind <= EV_HCALL; kind++) {
+			ev_at = find_word(line, evnames[kind][form]);
+			if (ev_at) {
+				evlen = strlen(evnames[kind][form]);
+				break;
+			}
+		}
 	}
 	if (!ev_at && trace_cmd_header(p))
 		return 0;
@@ -296,6 +315,11 @@ int pscript_parse_line(char *line, struct nv_event *ev, char *comm,
 	}
 	if (header(line, ev_at, ev, comm, commlen, why))
 		return -1;
+	ev->kind = (uint32_t)kind;
+	if (kind != EV_STATS) {
+		have[2] = have[3] = 1;  /* only vcpu and trap/hcall are needed */
+		ev->v[0] = ev->v[1] = ev->v[2] = 0;
+	}
 
 	for (tok = strtok_r(ev_at + evlen, " \t", &save); tok;
 	     tok = strtok_r(NULL, " \t", &save)) {
@@ -328,7 +352,27 @@ int pscript_parse_line(char *line, struct nv_event *ev, char *comm,
 			val[--tl] = '\0';
 		if (strcmp(tok, "vcpu_id") == 0)
 			idx = 0;
-		else if (!strcmp(tok, "l1_to_l2_cs_time") || !strcmp(tok, "l1_to_l2_cs"))
+		else if (kind != EV_STATS) {
+			if (kind == EV_EXIT && !strcmp(tok, "trap")) {
+				uint32_t trap;
+
+				if (trap_number(val, &trap)) {
+					*why = "bad trap (not a number or a name the kernel prints)";
+					return -1;
+				}
+				ev->v[0] = trap;
+				have[1] = 1;
+			} else if (kind == EV_EXIT && !strcmp(tok, "ceded")) {
+				parse_uint(val, &ev->v[1]);
+			} else if (kind == EV_HCALL && (!strcmp(tok, "hcall") || !strcmp(tok, "req"))) {
+				if (hcall_number(val, &ev->v[0])) {
+					*why = "bad hcall (not a number or a name the kernel prints)";
+					return -1;
+				}
+				have[1] = 1;
+			}
+			continue;
+		} else if (!strcmp(tok, "l1_to_l2_cs_time") || !strcmp(tok, "l1_to_l2_cs"))
 			idx = 1 + C_L1L2;
 		else if (!strcmp(tok, "l2_to_l1_cs_time") || !strcmp(tok, "l2_to_l1_cs"))
 			idx = 1 + C_L2L1;
@@ -353,7 +397,8 @@ int pscript_parse_line(char *line, struct nv_event *ev, char *comm,
 				"missing vcpu_id (VCPU n:)", "missing l1_to_l2_cs_time",
 				"missing l2_to_l1_cs_time", "missing l2_runtime",
 			};
-			*why = miss[i];
+			*why = i == 1 && kind == EV_EXIT ? "missing trap=" :
+			       i == 1 && kind == EV_HCALL ? "missing hcall=" : miss[i];
 			return -1;
 		}
 	}
