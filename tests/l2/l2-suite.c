@@ -53,6 +53,7 @@ struct l2case {
 	int n;				/* number of names */
 	int next;			/* next result to print */
 	int selected;
+	int on_request;			/* runs only when named */
 };
 
 static int nres(const struct l2case *c)
@@ -1119,6 +1120,7 @@ static const char *err_name(int rc)
 	case -ENXIO: return "ENXIO";
 	case -EFAULT: return "EFAULT";
 	case -E2BIG: return "E2BIG";
+	case -EIO: return "EIO";
 	default:
 		snprintf(buf, sizeof(buf), "error %d", rc);
 		return buf;
@@ -1500,6 +1502,243 @@ static void case_badreg(struct l2case *c)
 	teardown(&vm, &vcpu);
 }
 
+/* ---- dec-tboffset: the DEC survives a TB_OFFSET set while stopped -------- */
+
+/*
+ * What QEMU does on every resume (virsh suspend/resume, a cancelled
+ * migration): read TB_OFFSET and set it back.  The L2's decrementer must
+ * go on from where it was, not from an old expiry the L1 had cached.
+ */
+#define DEC_FAR		0x7fff0000UL	/* ~2 s at 512 MHz */
+#define DEC_SLACK	0x3fff0000UL	/* the L2 may run that long in between */
+
+static void case_dec_tboffset(struct l2case *c)
+{
+	struct kvmt_code code;
+	struct kvmt_vcpu vcpu;
+	struct kvmt_vm vm;
+	uint64_t tb_offset, dec;
+	int rc, ok;
+
+	kvmt_code_init(&code);
+	kvmt_emit_li64(&code, 9, DEC_FAR);
+	kvmt_emit(&code, KVMT_MTSPR(KVMT_SPR_DEC, 9));
+	kvmt_emit_hcall(&code, KVMT_H_TEST);
+	kvmt_emit(&code, KVMT_MFSPR(4, KVMT_SPR_DEC));
+	kvmt_emit_hcall(&code, KVMT_H_TEST);
+	kvmt_emit(&code, KVMT_B(0));
+	if (setup(c, &vm, &vcpu, 1 * MiB, &code))
+		return not_reached(c, "no VM");
+	if (kvmt_run_hcall(&vcpu, "after mtdec")) {
+		teardown(&vm, &vcpu);
+		return not_reached(c, "the L2 did not set its DEC");
+	}
+	rc = kvmt_get_reg64(&vcpu, KVM_REG_PPC_TB_OFFSET, &tb_offset);
+	if (!rc)
+		rc = kvmt_set_reg64(&vcpu, KVM_REG_PPC_TB_OFFSET, tb_offset);
+	if (rc) {
+		kvmt_diag("TB_OFFSET get/set back: %s", strerror(-rc));
+		teardown(&vm, &vcpu);
+		return not_reached(c, "TB_OFFSET not settable");
+	}
+	if (kvmt_run_hcall(&vcpu, "after mfdec")) {
+		teardown(&vm, &vcpu);
+		return not_reached(c, "the L2 did not report its DEC");
+	}
+	dec = vcpu.run->papr_hcall.args[0];
+	ok = (int32_t)(uint32_t)dec > 0 && (uint32_t)dec <= DEC_FAR &&
+	     (uint32_t)dec > DEC_FAR - DEC_SLACK;
+	kvmt_diag("TB_OFFSET %#llx set back; mfdec %#x after mtdec %#lx%s",
+		  (unsigned long long)tb_offset, (uint32_t)dec, DEC_FAR,
+		  ok ? "" : ": the decrementer was rewound to an old expiry");
+	result(c, ok);
+	teardown(&vm, &vcpu);
+}
+
+/* ---- compat-p8: processor compatibility modes the L0 cannot run ---------- */
+
+#define PVR_ARCH_205	0x0f000002ULL
+#define PVR_ARCH_206	0x0f000003ULL
+#define PVR_ARCH_207	0x0f000004ULL
+#define PVR_ARCH_300	0x0f000005ULL
+
+static void case_compat_p8(struct l2case *c)
+{
+	static const uint64_t old[] = { PVR_ARCH_207, PVR_ARCH_206, PVR_ARCH_205 };
+	struct kvmt_code code;
+	struct kvmt_vcpu vcpu;
+	struct kvmt_vm vm;
+	uint64_t before, v;
+	int ok = 1;
+
+	kvmt_code_init(&code);
+	kvmt_emit(&code, KVMT_ADDI(4, 4, 1));
+	kvmt_emit_hcall(&code, KVMT_H_TEST);
+	kvmt_emit(&code, KVMT_B(-8));
+	if (setup(c, &vm, &vcpu, 1 * MiB, &code))
+		return not_reached(c, "no VM");
+	if (kvmt_get_reg64(&vcpu, KVM_REG_PPC_ARCH_COMPAT, &before)) {
+		teardown(&vm, &vcpu);
+		return not_reached(c, "ARCH_COMPAT not readable");
+	}
+	for (size_t i = 0; i < sizeof(old) / sizeof(old[0]); i++) {
+		char what[64];
+
+		snprintf(what, sizeof(what), "ARCH_COMPAT = %#llx", (unsigned long long)old[i]);
+		ok &= want_err(kvmt_set_reg64(&vcpu, KVM_REG_PPC_ARCH_COMPAT, old[i]),
+			       EINVAL, what);
+	}
+	if (kvmt_get_reg64(&vcpu, KVM_REG_PPC_ARCH_COMPAT, &v) || v != before) {
+		kvmt_diag("ARCH_COMPAT is %#llx after the refused sets, was %#llx",
+			  (unsigned long long)v, (unsigned long long)before);
+		ok = 0;
+	}
+	result(c, ok);
+
+	ok = want_err(kvmt_set_reg64(&vcpu, KVM_REG_PPC_ARCH_COMPAT, PVR_ARCH_300), 0,
+		      "ARCH_COMPAT = POWER9 (ISA 3.0)");
+	if (kvmt_run_hcall(&vcpu, "first run") || vcpu.run->papr_hcall.args[0] != 1 ||
+	    kvmt_run_hcall(&vcpu, "second run") || vcpu.run->papr_hcall.args[0] != 2) {
+		kvmt_diag("the vCPU did not run in POWER9 mode");
+		ok = 0;
+	}
+	result(c, ok);
+	teardown(&vm, &vcpu);
+}
+
+/* ---- vcpu-reject: a refused KVM_CREATE_VCPU creates nothing in the L0 ---- */
+
+static int create_vcpu_counted(struct kvmt_hcount *hc, struct kvmt_vm *vm, int id,
+			       uint64_t *created)
+{
+	int fd, err;
+
+	kvmt_hcount_start(hc);
+	fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, id);
+	err = fd < 0 ? -errno : 0;
+	kvmt_hcount_stop(hc);
+	*created = kvmt_hcount_get(hc, KVMT_HC_GUEST_CREATE_VCPU);
+	if (fd >= 0)
+		close(fd);
+	return err;
+}
+
+static void case_vcpu_reject(struct l2case *c)
+{
+	struct kvmt_code code;
+	struct kvmt_vcpu vcpu, vcpu1;
+	struct kvmt_hcount hc;
+	struct kvmt_vm vm;
+	uint64_t created;
+	int rc, max_id, max_vcpus, ok;
+
+	kvmt_code_init(&code);
+	kvmt_emit(&code, KVMT_ADDI(4, 4, 1));
+	kvmt_emit_hcall(&code, KVMT_H_TEST);
+	kvmt_emit(&code, KVMT_B(-8));
+	rc = kvmt_hcount_open(&hc);
+	if (rc) {
+		kvmt_diag("hcall counters (powerpc:hcall_entry): %s", strerror(-rc));
+		return not_reached(c, "cannot count L1 -> L0 hcalls");
+	}
+	if (setup(c, &vm, &vcpu, 1 * MiB, &code)) {
+		kvmt_hcount_close(&hc);
+		return not_reached(c, "no VM");
+	}
+	max_id = ioctl(vm.vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPU_ID);
+	max_vcpus = ioctl(vm.vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
+	kvmt_diag("KVM_CAP_MAX_VCPU_ID %d, KVM_CAP_MAX_VCPUS %d", max_id, max_vcpus);
+
+	/* an ID the generic code lets through and Book3S HV refuses */
+	if (max_id - 1 < max_vcpus) {
+		kvmt_diag("no vCPU ID between MAX_VCPUS and MAX_VCPU_ID to try");
+		ok = 0;
+	} else {
+		rc = create_vcpu_counted(&hc, &vm, max_id - 1, &created);
+		kvmt_diag("KVM_CREATE_VCPU %d: %s, %llu H_GUEST_CREATE_VCPU", max_id - 1,
+			  err_name(rc), (unsigned long long)created);
+		ok = rc == -EINVAL && created == 0;
+	}
+	result(c, ok);
+
+	rc = create_vcpu_counted(&hc, &vm, 0, &created);
+	kvmt_diag("KVM_CREATE_VCPU 0 again: %s, %llu H_GUEST_CREATE_VCPU", err_name(rc),
+		  (unsigned long long)created);
+	result(c, rc < 0 && created == 0);
+
+	ok = 1;
+	rc = kvmt_vcpu_create(&vm, &vcpu1, 1);
+	if (!rc)
+		rc = kvmt_set_pc(&vcpu1, CODE_GPA, KVMT_MSR_REAL_LE);
+	if (rc) {
+		kvmt_diag("vCPU 1 after the refused ones: %s", strerror(-rc));
+		ok = 0;
+	} else {
+		if (kvmt_run_hcall(&vcpu1, "vCPU 1") || vcpu1.run->papr_hcall.args[0] != 1)
+			ok = 0;
+		kvmt_vcpu_destroy(&vcpu1);
+	}
+	if (kvmt_run_hcall(&vcpu, "vCPU 0") || vcpu.run->papr_hcall.args[0] != 1)
+		ok = 0;
+	result(c, ok);
+	teardown(&vm, &vcpu);
+	kvmt_hcount_close(&hc);
+}
+
+/* ---- getstate-fail: a failed H_GUEST_GET_STATE reaches the VMM ----------- */
+
+/*
+ * Only when named: the L0 must fail the first H_GUEST_GET_STATE of the
+ * boot (x-nested-papr-fault=get-state:1:H_HARDWARE, make l2-faults-ours).
+ * The L2 sets TAR, which is not in the run output buffer, so the L1
+ * fetches it for KVM_GET_ONE_REG: that fetch is the one that fails.
+ */
+#define TAR_SPR		815
+#define TAR_VAL	0x5a5a0123456789a5ULL
+
+static void case_getstate_fail(struct l2case *c)
+{
+	struct kvmt_code code;
+	struct kvmt_vcpu vcpu;
+	struct kvmt_vm vm;
+	uint64_t v = 0;
+	int rc, ok;
+
+	kvmt_code_init(&code);
+	kvmt_emit_li64(&code, 5, TAR_VAL);
+	kvmt_emit(&code, KVMT_MTSPR(TAR_SPR, 5));
+	kvmt_emit(&code, KVMT_ADDI(4, 4, 1));
+	kvmt_emit_hcall(&code, KVMT_H_TEST);
+	kvmt_emit(&code, KVMT_B(-8));
+	if (setup(c, &vm, &vcpu, 1 * MiB, &code))
+		return not_reached(c, "no VM");
+	if (kvmt_run_hcall(&vcpu, "first run")) {
+		teardown(&vm, &vcpu);
+		return not_reached(c, "the L2 did not run");
+	}
+	rc = kvmt_get_reg64(&vcpu, KVM_REG_PPC_TAR, &v);
+	kvmt_diag("KVM_GET_ONE_REG TAR with GET_STATE failing: %s, %#llx", err_name(rc),
+		  (unsigned long long)v);
+	result(c, rc == -EIO);
+
+	rc = kvmt_get_reg64(&vcpu, KVM_REG_PPC_TAR, &v);
+	ok = !rc && v == TAR_VAL;
+	if (!ok)
+		kvmt_diag("KVM_GET_ONE_REG TAR again: %s, %#llx (want %#llx)", err_name(rc),
+			  (unsigned long long)v, TAR_VAL);
+	result(c, ok);
+
+	ok = kvmt_run_hcall(&vcpu, "after the failed fetch") == 0 &&
+	     vcpu.run->papr_hcall.args[0] == 2 &&
+	     !kvmt_get_reg64(&vcpu, KVM_REG_PPC_TAR, &v) && v == TAR_VAL;
+	if (!ok)
+		kvmt_diag("the vCPU did not run on (r4 %#llx, TAR %#llx)",
+			  (unsigned long long)vcpu.run->papr_hcall.args[0],
+			  (unsigned long long)v);
+	result(c, ok);
+	teardown(&vm, &vcpu);
+}
+
 /* ---- the case list and the runner ----------------------------------------- */
 
 static struct l2case cases[] = {
@@ -1551,6 +1790,23 @@ static struct l2case cases[] = {
 		"unmapped user buffer: EFAULT for get and set",
 		"illegal values refused: HIOR != 0, junk ARCH_COMPAT, another PVR",
 		"nothing lost: earlier values intact and the vCPU still runs",
+	} },
+	{ .name = "dec-tboffset", .run = case_dec_tboffset, .res = {
+		"TB_OFFSET read and set back while stopped: the L2's DEC goes on, not rewound",
+	} },
+	{ .name = "compat-p8", .run = case_compat_p8, .res = {
+		"ARCH_COMPAT POWER8 and older refused at set time (EINVAL), value kept",
+		"ARCH_COMPAT POWER9 accepted and the vCPU runs",
+	} },
+	{ .name = "vcpu-reject", .run = case_vcpu_reject, .res = {
+		"KVM_CREATE_VCPU with an ID Book3S HV refuses: EINVAL, no H_GUEST_CREATE_VCPU",
+		"KVM_CREATE_VCPU with an ID in use: refused, no H_GUEST_CREATE_VCPU",
+		"the VM's vCPUs still get created and run",
+	} },
+	{ .name = "getstate-fail", .run = case_getstate_fail, .on_request = 1, .res = {
+		"H_GUEST_GET_STATE failing: KVM_GET_ONE_REG gives EIO, not stale data",
+		"the L0 answers again: KVM_GET_ONE_REG gives the L2's value",
+		"the vCPU runs on (not dead after the failure)",
 	} },
 };
 
@@ -1671,14 +1927,15 @@ int main(int argc, char **argv)
 	}
 	if (list) {
 		for (i = 0; i < N_CASES; i++) {
-			printf("%s\n", cases[i].name);
+			printf("%s%s\n", cases[i].name,
+			       cases[i].on_request ? " (only when named)" : "");
 			for (j = 0; j < cases[i].n; j++)
 				printf("    %s\n", cases[i].names[j]);
 		}
 		return 0;
 	}
 	for (i = 0; i < N_CASES; i++) {
-		if (!any)
+		if (!any && !cases[i].on_request)
 			cases[i].selected = 1;
 		if (cases[i].selected)
 			total += cases[i].n;
