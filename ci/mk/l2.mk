@@ -2,7 +2,7 @@
 # cost bench (tests/l2/l2-bench, make bench).  docs/l2-suite.md,
 # docs/performance.md ("Hypercall cost").
 
-.PHONY: l2-suite-ref l2-suite-ours l2-suite-long bench
+.PHONY: l2-suite-ref l2-suite-ours l2-suite-long bench l2-faults-ref l2-faults-ours
 
 # 4 L1 CPUs: the smp4 case runs its vCPU threads on real L1 CPUs.
 L2_SMP ?= 4
@@ -31,6 +31,23 @@ l2-suite-ref: initramfs $(call l2_kernel,ref)
 l2-suite-ours: initramfs $(call l2_kernel,ours)
 	$(call l2_boot,l2-ours,ours,l2suite,$(if $(L2_ARGS),nv2.l2suite=$(L2_ARGS)))
 
+# The cases that need the L0 to misbehave (only when named in l2-suite):
+# getstate-fail with the first H_GUEST_GET_STATE of the boot failing once
+# (x-nested-papr-fault, qemu-patches/qemu-10.0 0014).
+L2_FAULT_OPTS ?= x-nested-papr-fault=get-state:1:H_HARDWARE
+l2_fault_boot = mkdir -p $(RESULTS) && $(HARNESS) boot $(1) --qemu $(L0_BIN) \
+	--kernel $(KERNELS)/$(2)/vmlinux --initrd $(INITRAMFS) --run l2suite \
+	--smp $(L2_SMP) --timeout $(L2_TIMEOUT) --machine-opts $(L2_FAULT_OPTS) \
+	--append "nv2.l2suite=getstate-fail"; rc=$$?; [ $$rc -le 1 ]
+
+## l2-faults-ref  L2 suite cases with a failing L0 (getstate-fail), 6.12 reference -> build/results/l2-faults-ref.tap
+l2-faults-ref: initramfs $(L0_BIN) $(call l2_kernel,ref)
+	$(call l2_fault_boot,l2-faults-ref,ref)
+
+## l2-faults-ours L2 suite cases with a failing L0 (getstate-fail), our 6.1 -> build/results/l2-faults-ours.tap
+l2-faults-ours: initramfs $(L0_BIN) $(call l2_kernel,ours)
+	$(call l2_fault_boot,l2-faults-ours,ours)
+
 # The long run: 1M round trips, 1000 VM lifecycles (minutes, not in check).
 L2_LONG_KERNEL ?= ref
 ## l2-suite-long  1M round trips + 1000 lifecycles (L2_LONG_KERNEL=ref|ours)
@@ -52,5 +69,5 @@ bench: initramfs $(call l2_kernel,ref)
 	$(PYTHON) ci/bench.py --results $(RESULTS) --markdown $(RESULTS)/bench.md \
 		--update-doc docs/performance.md
 
-CHECK_PREP += l2-suite-ref l2-suite-ours
+CHECK_PREP += l2-suite-ref l2-suite-ours l2-faults-ours
 PYTEST_DIRS += tests/l2suite

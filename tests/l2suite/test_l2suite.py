@@ -97,6 +97,13 @@ def test_ours(r):
     check("ours", r)
 
 
+@pytest.mark.parametrize("r", tap_params("l2-faults-ours", "l2-faults-ours"))
+def test_ours_with_failing_l0(r):
+    """Cases run only when named, in a boot whose L0 fails on purpose
+    (make l2-faults-ours: the first H_GUEST_GET_STATE fails once)."""
+    check("faults-ours", r)
+
+
 def test_ref_runs_vms():
     """The reference must create VMs: the suite is meaningless otherwise."""
     assert facts("l2-ref").get("kvm_create_vm") == "ok", facts("l2-ref")
