@@ -32,9 +32,11 @@ l2-suite-ours: initramfs $(call l2_kernel,ours)
 	$(call l2_boot,l2-ours,ours,l2suite,$(if $(L2_ARGS),nv2.l2suite=$(L2_ARGS)))
 
 # The cases that need the L0 to misbehave (only when named in l2-suite):
-# getstate-fail with the first H_GUEST_GET_STATE of the boot failing once
-# (x-nested-papr-fault, qemu-patches/qemu-10.0 0014).
-L2_FAULT_OPTS ?= x-nested-papr-fault=get-state:1:H_HARDWARE
+# getstate-fail with the H_GUEST_GET_STATE its KVM_GET_ONE_REG makes
+# failing once (x-nested-papr-fault, qemu-patches/qemu-10.0 0014): call 2
+# of the boot on our kernel (call 1 reads the run output buffer size at
+# vCPU creation).  The case prints the number for the kernel it runs on.
+L2_FAULT_OPTS ?= x-nested-papr-fault=get-state:2:H_HARDWARE
 l2_fault_boot = mkdir -p $(RESULTS) && $(HARNESS) boot $(1) --qemu $(L0_BIN) \
 	--kernel $(KERNELS)/$(2)/vmlinux --initrd $(INITRAMFS) --run l2suite \
 	--smp $(L2_SMP) --timeout $(L2_TIMEOUT) --machine-opts $(L2_FAULT_OPTS) \

@@ -1507,24 +1507,30 @@ static void case_badreg(struct l2case *c)
 /*
  * What QEMU does on every resume (virsh suspend/resume, a cancelled
  * migration): read TB_OFFSET and set it back.  The L2's decrementer must
- * go on from where it was, not from an old expiry the L1 had cached.
+ * go on from where it was, not from an old expiry the L1 had cached.  The
+ * L2 reads the timebase after mtdec and before mfdec, so the DEC it must
+ * see is known to the tick: DEC_FAR less the timebase ticks in between.
  */
 #define DEC_FAR		0x7fff0000UL	/* ~2 s at 512 MHz */
-#define DEC_SLACK	0x3fff0000UL	/* the L2 may run that long in between */
+#define SPR_TBRL	268
+#define DEC_TOLERANCE	(1LL << 20)	/* 2 ms: the few L2 instructions around */
 
 static void case_dec_tboffset(struct l2case *c)
 {
 	struct kvmt_code code;
 	struct kvmt_vcpu vcpu;
 	struct kvmt_vm vm;
-	uint64_t tb_offset, dec;
+	uint64_t tb_offset, dec, tb0, tb1;
+	long long want, off;
 	int rc, ok;
 
 	kvmt_code_init(&code);
 	kvmt_emit_li64(&code, 9, DEC_FAR);
 	kvmt_emit(&code, KVMT_MTSPR(KVMT_SPR_DEC, 9));
+	kvmt_emit(&code, KVMT_MFSPR(5, SPR_TBRL));
 	kvmt_emit_hcall(&code, KVMT_H_TEST);
 	kvmt_emit(&code, KVMT_MFSPR(4, KVMT_SPR_DEC));
+	kvmt_emit(&code, KVMT_MFSPR(6, SPR_TBRL));
 	kvmt_emit_hcall(&code, KVMT_H_TEST);
 	kvmt_emit(&code, KVMT_B(0));
 	if (setup(c, &vm, &vcpu, 1 * MiB, &code))
@@ -1533,6 +1539,8 @@ static void case_dec_tboffset(struct l2case *c)
 		teardown(&vm, &vcpu);
 		return not_reached(c, "the L2 did not set its DEC");
 	}
+	/* stopped for a while, as a suspended guest is */
+	usleep(200 * 1000);
 	rc = kvmt_get_reg64(&vcpu, KVM_REG_PPC_TB_OFFSET, &tb_offset);
 	if (!rc)
 		rc = kvmt_set_reg64(&vcpu, KVM_REG_PPC_TB_OFFSET, tb_offset);
@@ -1546,11 +1554,15 @@ static void case_dec_tboffset(struct l2case *c)
 		return not_reached(c, "the L2 did not report its DEC");
 	}
 	dec = vcpu.run->papr_hcall.args[0];
-	ok = (int32_t)(uint32_t)dec > 0 && (uint32_t)dec <= DEC_FAR &&
-	     (uint32_t)dec > DEC_FAR - DEC_SLACK;
-	kvmt_diag("TB_OFFSET %#llx set back; mfdec %#x after mtdec %#lx%s",
-		  (unsigned long long)tb_offset, (uint32_t)dec, DEC_FAR,
-		  ok ? "" : ": the decrementer was rewound to an old expiry");
+	tb0 = vcpu.run->papr_hcall.args[1];
+	tb1 = vcpu.run->papr_hcall.args[2];
+	want = (long long)DEC_FAR - (long long)(tb1 - tb0);
+	off = (long long)(int32_t)(uint32_t)dec - want;
+	ok = off > -DEC_TOLERANCE && off < DEC_TOLERANCE;
+	kvmt_diag("TB_OFFSET %#llx set back; mfdec %#x, expected %#llx (mtdec %#lx, %llu ticks "
+		  "later): off by %lld ticks%s", (unsigned long long)tb_offset, (uint32_t)dec,
+		  want, DEC_FAR, (unsigned long long)(tb1 - tb0), off,
+		  ok ? "" : ": the decrementer was moved to an old expiry");
 	result(c, ok);
 	teardown(&vm, &vcpu);
 }
@@ -1574,7 +1586,7 @@ static void case_compat_p8(struct l2case *c)
 	kvmt_code_init(&code);
 	kvmt_emit(&code, KVMT_ADDI(4, 4, 1));
 	kvmt_emit_hcall(&code, KVMT_H_TEST);
-	kvmt_emit(&code, KVMT_B(-8));
+	kvmt_emit(&code, KVMT_B(-(int)kvmt_code_here(&code)));
 	if (setup(c, &vm, &vcpu, 1 * MiB, &code))
 		return not_reached(c, "no VM");
 	if (kvmt_get_reg64(&vcpu, KVM_REG_PPC_ARCH_COMPAT, &before)) {
@@ -1635,7 +1647,7 @@ static void case_vcpu_reject(struct l2case *c)
 	kvmt_code_init(&code);
 	kvmt_emit(&code, KVMT_ADDI(4, 4, 1));
 	kvmt_emit_hcall(&code, KVMT_H_TEST);
-	kvmt_emit(&code, KVMT_B(-8));
+	kvmt_emit(&code, KVMT_B(-(int)kvmt_code_here(&code)));
 	rc = kvmt_hcount_open(&hc);
 	if (rc) {
 		kvmt_diag("hcall counters (powerpc:hcall_entry): %s", strerror(-rc));
@@ -1688,8 +1700,9 @@ static void case_vcpu_reject(struct l2case *c)
 /* ---- getstate-fail: a failed H_GUEST_GET_STATE reaches the VMM ----------- */
 
 /*
- * Only when named: the L0 must fail the first H_GUEST_GET_STATE of the
- * boot (x-nested-papr-fault=get-state:1:H_HARDWARE, make l2-faults-ours).
+ * Only when named: the L0 must fail the H_GUEST_GET_STATE that the
+ * KVM_GET_ONE_REG below makes (x-nested-papr-fault=get-state:N:H_HARDWARE,
+ * make l2-faults-ours; the case prints which N that is for the kernel).
  * The L2 sets TAR, which is not in the run output buffer, so the L1
  * fetches it for KVM_GET_ONE_REG: that fetch is the one that fails.
  */
@@ -1701,20 +1714,38 @@ static void case_getstate_fail(struct l2case *c)
 	struct kvmt_code code;
 	struct kvmt_vcpu vcpu;
 	struct kvmt_vm vm;
-	uint64_t v = 0;
-	int rc, ok;
+	struct kvmt_hcount hc;
+	uint64_t v = 0, loop;
+	int rc, ok, counting;
 
 	kvmt_code_init(&code);
 	kvmt_emit_li64(&code, 5, TAR_VAL);
 	kvmt_emit(&code, KVMT_MTSPR(TAR_SPR, 5));
+	loop = kvmt_code_here(&code);
 	kvmt_emit(&code, KVMT_ADDI(4, 4, 1));
 	kvmt_emit_hcall(&code, KVMT_H_TEST);
-	kvmt_emit(&code, KVMT_B(-8));
-	if (setup(c, &vm, &vcpu, 1 * MiB, &code))
+	kvmt_emit(&code, KVMT_B(-(int)(kvmt_code_here(&code) - loop)));
+	/* which H_GUEST_GET_STATE of the boot the GET_ONE_REG makes */
+	counting = !kvmt_hcount_open(&hc) && !kvmt_hcount_start(&hc);
+	if (setup(c, &vm, &vcpu, 1 * MiB, &code)) {
+		if (counting)
+			kvmt_hcount_close(&hc);
 		return not_reached(c, "no VM");
+	}
 	if (kvmt_run_hcall(&vcpu, "first run")) {
 		teardown(&vm, &vcpu);
+		if (counting)
+			kvmt_hcount_close(&hc);
 		return not_reached(c, "the L2 did not run");
+	}
+	if (counting) {
+		kvmt_hcount_stop(&hc);
+		kvmt_diag("%llu H_GUEST_GET_STATE before KVM_GET_ONE_REG: the L0 must fail "
+			  "call %llu (x-nested-papr-fault=get-state:%llu:H_HARDWARE)",
+			  (unsigned long long)kvmt_hcount_get(&hc, KVMT_HC_GUEST_GET_STATE),
+			  (unsigned long long)kvmt_hcount_get(&hc, KVMT_HC_GUEST_GET_STATE) + 1,
+			  (unsigned long long)kvmt_hcount_get(&hc, KVMT_HC_GUEST_GET_STATE) + 1);
+		kvmt_hcount_close(&hc);
 	}
 	rc = kvmt_get_reg64(&vcpu, KVM_REG_PPC_TAR, &v);
 	kvmt_diag("KVM_GET_ONE_REG TAR with GET_STATE failing: %s, %#llx", err_name(rc),

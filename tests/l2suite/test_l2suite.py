@@ -31,6 +31,10 @@ KNOWN = [
      "upstream 6.12: the L1 parses HEIR (GSID 0xF002) as 8 bytes, PAPR "
      "(kvm-nested.rst) and the L0 use 4, so the whole H_GUEST_RUN_VCPU output "
      "is rejected and KVM_RUN exits UNKNOWN (-EINVAL) on an emulation assist"),
+    ("l2suite/vcpu-reject: KVM_CREATE_VCPU with an ID", ("ref",),
+     "upstream 6.12: kvmppc_core_vcpu_create_hv() creates the L0 vCPU "
+     "(H_GUEST_CREATE_VCPU) before its ID checks, so a refused ID (too high, "
+     "in use) leaves a vCPU in the L0 that cannot be deleted until the guest is"),
     ("l2suite/onereg: DPDES", ("ref",),
      "upstream 6.12: KVM_REG_PPC_DPDES reads doorbell_request, which the "
      "nestedv2 entry clears after handing the doorbell to the L0, so a "
