@@ -31,24 +31,32 @@ l2-suite-ref: initramfs $(call l2_kernel,ref)
 l2-suite-ours: initramfs $(call l2_kernel,ours)
 	$(call l2_boot,l2-ours,ours,l2suite,$(if $(L2_ARGS),nv2.l2suite=$(L2_ARGS)))
 
-# The cases that need the L0 to misbehave (only when named in l2-suite):
-# getstate-fail with the H_GUEST_GET_STATE its KVM_GET_ONE_REG makes
-# failing once (x-nested-papr-fault, qemu-patches/qemu-10.0 0014): call 2
-# of the boot on our kernel (call 1 reads the run output buffer size at
-# vCPU creation).  The case prints the number for the kernel it runs on.
-L2_FAULT_OPTS ?= x-nested-papr-fault=get-state:2:H_HARDWARE
-l2_fault_boot = mkdir -p $(RESULTS) && $(HARNESS) boot $(1) --qemu $(L0_BIN) \
-	--kernel $(KERNELS)/$(2)/vmlinux --initrd $(INITRAMFS) --run l2suite \
-	--smp $(L2_SMP) --timeout $(L2_TIMEOUT) --machine-opts $(L2_FAULT_OPTS) \
-	--append "nv2.l2suite=getstate-fail"; rc=$$?; [ $$rc -le 1 ]
+# The cases that need the L0 to misbehave (only when named in l2-suite),
+# one boot each with our L0's fault knob (x-nested-papr-fault, QEMU patches
+# 0014 and 0030): NAME/MACHINE-OPTION/CASE.  getstate-fail: the
+# H_GUEST_GET_STATE its KVM_GET_ONE_REG makes fails once (call 2 of the
+# boot: call 1 reads the run output buffer size at vCPU creation; the case
+# prints the number for the kernel it runs on).  runout-*: the output of
+# the third H_GUEST_RUN_VCPU gets an unknown element / a wrong length.
+L2_FAULTS ?= getstate/x-nested-papr-fault=get-state:2:H_HARDWARE/getstate-fail \
+	runout-unknown/x-nested-papr-fault=run-vcpu:3:out-unknown/runout-unknown \
+	runout-bad-size/x-nested-papr-fault=run-vcpu:3:out-bad-size/runout-bad-size
+# $(1) kernel flavour: results build/results/l2-faults-$(1)-NAME.*
+l2_fault_boots = mkdir -p $(RESULTS) && rc=0; for f in $(L2_FAULTS); do \
+	name=$${f%%/*}; rest=$${f#*/}; opts=$${rest%%/*}; case=$${rest#*/}; \
+	$(HARNESS) boot l2-faults-$(1)-$$name --qemu $(L0_BIN) \
+		--kernel $(KERNELS)/$(1)/vmlinux --initrd $(INITRAMFS) --run l2suite \
+		--smp $(L2_SMP) --timeout $(L2_TIMEOUT) --machine-opts $$opts \
+		--append "nv2.l2suite=$$case"; r=$$?; [ $$r -le 1 ] || rc=$$r; \
+	done; [ $$rc -le 1 ]
 
-## l2-faults-ref  L2 suite cases with a failing L0 (getstate-fail), 6.12 reference -> build/results/l2-faults-ref.tap
+## l2-faults-ref  L2 suite cases with a misbehaving L0 (getstate-fail, runout-*), 6.12 reference -> build/results/l2-faults-ref-*.tap
 l2-faults-ref: initramfs $(L0_BIN) $(call l2_kernel,ref)
-	$(call l2_fault_boot,l2-faults-ref,ref)
+	$(call l2_fault_boots,ref)
 
-## l2-faults-ours L2 suite cases with a failing L0 (getstate-fail), our 6.1 -> build/results/l2-faults-ours.tap
+## l2-faults-ours L2 suite cases with a misbehaving L0 (getstate-fail, runout-*), our 6.1 -> build/results/l2-faults-ours-*.tap
 l2-faults-ours: initramfs $(L0_BIN) $(call l2_kernel,ours)
-	$(call l2_fault_boot,l2-faults-ours,ours)
+	$(call l2_fault_boots,ours)
 
 # The long run: 1M round trips, 1000 VM lifecycles (minutes, not in check).
 L2_LONG_KERNEL ?= ref

@@ -1770,6 +1770,99 @@ static void case_getstate_fail(struct l2case *c)
 	teardown(&vm, &vcpu);
 }
 
+/* ---- runout-*: the L0 spoils one run output buffer ---------------------- */
+
+/*
+ * Only when named: the L0 spoils the run output buffer of the third
+ * H_GUEST_RUN_VCPU of the boot (x-nested-papr-fault=run-vcpu:3:out-unknown
+ * or :out-bad-size, QEMU patch 0030; make l2-faults-ours).  The L2 counts
+ * hcalls in r4.  Runs 1 and 2 are clean; run 2 gives the number of
+ * H_GUEST_GET_STATE a clean hcall exit costs.
+ */
+static int runout_setup(struct l2case *c, struct kvmt_vm *vm, struct kvmt_vcpu *vcpu,
+			struct kvmt_hcount *hc, uint64_t *gets)
+{
+	struct kvmt_code code;
+	int rc;
+
+	kvmt_code_init(&code);
+	kvmt_emit(&code, KVMT_ADDI(4, 4, 1));
+	kvmt_emit_hcall(&code, KVMT_H_TEST);
+	kvmt_emit(&code, KVMT_B(-(int)kvmt_code_here(&code)));
+	rc = kvmt_hcount_open(hc);
+	if (rc) {
+		kvmt_diag("hcall counters (powerpc:hcall_entry): %s", strerror(-rc));
+		return -1;
+	}
+	if (setup(c, vm, vcpu, 1 * MiB, &code)) {
+		kvmt_hcount_close(hc);
+		return -1;
+	}
+	kvmt_hcount_start(hc);
+	rc = kvmt_run_hcall(vcpu, "run 1") || vcpu->run->papr_hcall.args[0] != 1;
+	kvmt_hcount_stop(hc);
+	kvmt_hcount_start(hc);
+	rc |= kvmt_run_hcall(vcpu, "run 2") || vcpu->run->papr_hcall.args[0] != 2;
+	kvmt_hcount_stop(hc);
+	*gets = kvmt_hcount_get(hc, KVMT_HC_GUEST_GET_STATE);
+	if (rc) {
+		kvmt_diag("the clean runs before the spoilt one failed");
+		teardown(vm, vcpu);
+		kvmt_hcount_close(hc);
+		return -1;
+	}
+	return 0;
+}
+
+static void case_runout_unknown(struct l2case *c)
+{
+	struct kvmt_vcpu vcpu;
+	struct kvmt_hcount hc;
+	struct kvmt_vm vm;
+	uint64_t clean, gets;
+	int ok;
+
+	if (runout_setup(c, &vm, &vcpu, &hc, &clean))
+		return not_reached(c, "no VM");
+	kvmt_hcount_start(&hc);
+	ok = !kvmt_run_hcall(&vcpu, "run 3, an unknown element in its output") &&
+	     vcpu.run->papr_hcall.args[0] == 3;
+	kvmt_hcount_stop(&hc);
+	gets = kvmt_hcount_get(&hc, KVMT_HC_GUEST_GET_STATE);
+	kvmt_diag("run 3: r4 %#llx, %llu H_GUEST_GET_STATE (a clean exit: %llu)",
+		  (unsigned long long)vcpu.run->papr_hcall.args[0],
+		  (unsigned long long)gets, (unsigned long long)clean);
+	result(c, ok && gets == clean);
+	ok = !kvmt_run_hcall(&vcpu, "run 4") && vcpu.run->papr_hcall.args[0] == 4;
+	result(c, ok);
+	teardown(&vm, &vcpu);
+	kvmt_hcount_close(&hc);
+}
+
+static void case_runout_bad_size(struct l2case *c)
+{
+	struct kvmt_vcpu vcpu;
+	struct kvmt_hcount hc;
+	struct kvmt_vm vm;
+	uint64_t clean;
+	int rc, ok;
+
+	if (runout_setup(c, &vm, &vcpu, &hc, &clean))
+		return not_reached(c, "no VM");
+	rc = kvmt_run(&vcpu);
+	kvmt_diag("run 3, an element of the wrong size in its output: %s%s",
+		  kvmt_vcpu_exit_str(&vcpu, rc),
+		  rc == KVM_EXIT_PAPR_HCALL ? " (the exit was handled from a malformed buffer)" : "");
+	result(c, rc == -EIO);
+	/* the hcall of run 3 is lost with its exit; the L2 goes on to the next */
+	ok = !kvmt_run_hcall(&vcpu, "run 4") && vcpu.run->papr_hcall.args[0] == 4;
+	if (!ok)
+		kvmt_diag("run 4: r4 %#llx", (unsigned long long)vcpu.run->papr_hcall.args[0]);
+	result(c, ok);
+	teardown(&vm, &vcpu);
+	kvmt_hcount_close(&hc);
+}
+
 /* ---- the case list and the runner ----------------------------------------- */
 
 static struct l2case cases[] = {
@@ -1838,6 +1931,14 @@ static struct l2case cases[] = {
 		"H_GUEST_GET_STATE failing: KVM_GET_ONE_REG gives EIO, not stale data",
 		"the L0 answers again: KVM_GET_ONE_REG gives the L2's value",
 		"the vCPU runs on (not dead after the failure)",
+	} },
+	{ .name = "runout-unknown", .run = case_runout_unknown, .on_request = 1, .res = {
+		"an unknown element in the run output buffer is skipped: the exit is handled from it",
+		"the vCPU runs on",
+	} },
+	{ .name = "runout-bad-size", .run = case_runout_bad_size, .on_request = 1, .res = {
+		"a known element of the wrong size in the run output buffer: KVM_RUN fails (EIO)",
+		"the vCPU runs on",
 	} },
 };
 

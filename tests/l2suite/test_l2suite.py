@@ -85,6 +85,10 @@ def check(kernel, r):
     if r.ok:
         return
     why = console_diag(r.name, os.path.join(RESULTS, f"l2-{kernel}.console"))
+    if kernel.startswith("faults-"):
+        case = r.name.split("/", 1)[-1].split(":", 1)[0]
+        boot = "getstate" if case == "getstate-fail" else case
+        why = console_diag(r.name, os.path.join(RESULTS, f"l2-{kernel}-{boot}.console"))
     reason = known_issue(kernel, r.name)
     if reason:
         pytest.xfail(f"known issue: {reason}" + (f"\n{why}" if why else ""))
@@ -101,10 +105,14 @@ def test_ours(r):
     check("ours", r)
 
 
-@pytest.mark.parametrize("r", tap_params("l2-faults-ours", "l2-faults-ours"))
-def test_ours_with_failing_l0(r):
-    """Cases run only when named, in a boot whose L0 fails on purpose
-    (make l2-faults-ours: the first H_GUEST_GET_STATE fails once)."""
+FAULT_BOOTS = ["getstate", "runout-unknown", "runout-bad-size"]
+
+
+@pytest.mark.parametrize("r", [p for b in FAULT_BOOTS
+                               for p in tap_params(f"l2-faults-ours-{b}", "l2-faults-ours")])
+def test_ours_with_misbehaving_l0(r):
+    """Cases run only when named, each in a boot whose L0 misbehaves on
+    purpose (make l2-faults-ours, ci/mk/l2.mk L2_FAULTS)."""
     check("faults-ours", r)
 
 
