@@ -37,17 +37,18 @@ l2-suite-ours: initramfs $(call l2_kernel,ours)
 # H_GUEST_GET_STATE its KVM_GET_ONE_REG makes fails once (call 2 of the
 # boot: call 1 reads the run output buffer size at vCPU creation; the case
 # prints the number for the kernel it runs on).  runout-*: the output of
-# the third H_GUEST_RUN_VCPU gets an unknown element / a wrong length.
+# the first hypercall exit of the boot gets an unknown element / a wrong
+# length.
 L2_FAULTS ?= getstate/x-nested-papr-fault=get-state:2:H_HARDWARE/getstate-fail \
-	runout-unknown/x-nested-papr-fault=run-vcpu:3:out-unknown/runout-unknown \
-	runout-bad-size/x-nested-papr-fault=run-vcpu:3:out-bad-size/runout-bad-size
+	runout-unknown/x-nested-papr-fault=run-vcpu:1:out-unknown/runout-unknown \
+	runout-bad-size/x-nested-papr-fault=run-vcpu:1:out-bad-size/runout-bad-size
 # $(1) kernel flavour: results build/results/l2-faults-$(1)-NAME.*
 l2_fault_boots = mkdir -p $(RESULTS) && rc=0; for f in $(L2_FAULTS); do \
-	name=$${f%%/*}; rest=$${f#*/}; opts=$${rest%%/*}; case=$${rest#*/}; \
-	$(HARNESS) boot l2-faults-$(1)-$$name --qemu $(L0_BIN) \
+	set -- $$(echo "$$f" | tr / ' '); \
+	$(HARNESS) boot l2-faults-$(1)-$$1 --qemu $(L0_BIN) \
 		--kernel $(KERNELS)/$(1)/vmlinux --initrd $(INITRAMFS) --run l2suite \
-		--smp $(L2_SMP) --timeout $(L2_TIMEOUT) --machine-opts $$opts \
-		--append "nv2.l2suite=$$case"; r=$$?; [ $$r -le 1 ] || rc=$$r; \
+		--smp $(L2_SMP) --timeout $(L2_TIMEOUT) --machine-opts $$2 \
+		--append "nv2.l2suite=$$3"; r=$$?; [ $$r -le 1 ] || rc=$$r; \
 	done; [ $$rc -le 1 ]
 
 ## l2-faults-ref  L2 suite cases with a misbehaving L0 (getstate-fail, runout-*), 6.12 reference -> build/results/l2-faults-ref-*.tap
