@@ -1864,6 +1864,145 @@ static void case_runout_bad_size(struct l2case *c)
 	kvmt_hcount_close(&hc);
 }
 
+/* ---- mmio-user: MMIO from an L2 process (quadrant 0, PID 1) ------------- */
+
+/*
+ * The L2 gets a radix process table with PID 1 mapping EA 0-2 GiB 1:1 as
+ * user pages (two 1 GiB leaves), sets PIDR = 1 and drops to problem state
+ * with translation on.  The user code loads from and stores to
+ * MMIO_GPA, then makes a system call; the 0xc00 handler reports r5 with
+ * our hcall.  To emulate the access the L1 reads the instruction through
+ * the guest's translation of NIA, for which it needs the L2's PIDR (which
+ * no run output buffer carries).
+ */
+#define MU_PGD		0x10000UL	/* 8192 entries, 64K aligned */
+#define MU_PUD		0x20000UL	/* 512 entries */
+#define MU_PRTB		0x30000UL	/* process table, 4K: 256 PIDs */
+#define MU_USER		0x2000UL	/* user code, EA == GPA */
+#define MU_PID		1
+#define MU_VAL		0x1234abcdU
+#define R_VALID		(1ULL << 63)
+#define R_LEAF		(1ULL << 62)
+#define R_RC		(0x100ULL | 0x80ULL)	/* referenced, changed */
+#define R_RWX		(0x4ULL | 0x2ULL | 0x1ULL)
+#define MSR_IR_DR	(0x20ULL | 0x10ULL)
+#define MSR_PR		(1ULL << 14)
+#define SPR_PIDR	48
+
+static void put_be64(struct kvmt_vm *vm, uint64_t gpa, uint64_t v)
+{
+	uint8_t *p = (uint8_t *)vm->mem + gpa;
+
+	for (int i = 0; i < 8; i++)
+		p[i] = v >> (56 - 8 * i);
+}
+
+static void case_mmio_user(struct l2case *c)
+{
+	struct kvm_ppc_mmuv3_cfg cfg = {
+		.flags = KVM_PPC_MMUV3_RADIX | KVM_PPC_MMUV3_GTSE,
+		.process_table = (1ULL << 63) | MU_PRTB,	/* PATB_GR; PRTS 0: 4K */
+	};
+	struct kvmt_code code, user, vec;
+	struct kvmt_vcpu vcpu;
+	struct kvmt_vm vm;
+	struct kvm_run *run;
+	int rc, ok;
+
+	kvmt_code_init(&code);
+	/* problem state runs with MSR[EE]=1: no decrementer for a while */
+	kvmt_emit_li64(&code, 9, 0x7fffffff);
+	kvmt_emit(&code, KVMT_MTSPR(KVMT_SPR_DEC, 9));
+	kvmt_emit_li64(&code, 9, MU_PID);
+	kvmt_emit(&code, KVMT_MTSPR(SPR_PIDR, 9));
+	kvmt_emit_li64(&code, 10, MU_USER);
+	kvmt_emit(&code, KVMT_MTSPR(KVMT_SPR_SRR0, 10));
+	kvmt_emit_li64(&code, 11, KVMT_MSR_REAL_LE | MSR_IR_DR | MSR_PR | KVMT_MSR_RI);
+	kvmt_emit(&code, KVMT_MTSPR(KVMT_SPR_SRR1, 11));
+	kvmt_emit_li64(&code, 6, MMIO_GPA);
+	kvmt_emit(&code, 0x4c000024);		/* rfid */
+	kvmt_code_init(&user);
+	kvmt_emit(&user, KVMT_LWZ(5, 0, 6));
+	kvmt_emit(&user, KVMT_STW(5, 8, 6));
+	kvmt_emit(&user, 0x44000002);		/* sc */
+	kvmt_emit(&user, KVMT_B(0));
+	kvmt_code_init(&vec);
+	kvmt_emit(&vec, KVMT_MFSPR(7, KVMT_SPR_SRR0));
+	kvmt_emit(&vec, KVMT_LI(4, 0xc00));
+	kvmt_emit_hcall(&vec, KVMT_H_TEST);
+	kvmt_emit(&vec, KVMT_B(0));
+	if (setup(c, &vm, &vcpu, 1 * MiB, &code))
+		return not_reached(c, "no VM");
+	rc = put_trap_vectors(&vm);
+	if (!rc)
+		rc = kvmt_code_put(&vm, 0xc00, &vec);
+	if (!rc)
+		rc = kvmt_code_put(&vm, MU_USER, &user);
+	if (!rc)
+		rc = set_ile(&vcpu, NULL);
+	if (!rc) {
+		/* PID 1: RTS 52 bits (RTS1 2, RTS2 5), a 13-bit root */
+		put_be64(&vm, MU_PRTB + 16 * MU_PID, (2ULL << 61) | MU_PGD | (5ULL << 5) | 13);
+		put_be64(&vm, MU_PGD, R_VALID | MU_PUD | 9);
+		put_be64(&vm, MU_PUD, R_VALID | R_LEAF | 0 | R_RC | R_RWX);
+		put_be64(&vm, MU_PUD + 8, R_VALID | R_LEAF | (1ULL << 30) | R_RC | R_RWX);
+		rc = ioctl(vm.vm_fd, KVM_PPC_CONFIGURE_V3_MMU, &cfg) < 0 ? -errno : 0;
+	}
+	if (rc) {
+		kvmt_diag("vectors, page tables, KVM_PPC_CONFIGURE_V3_MMU: %s", strerror(-rc));
+		teardown(&vm, &vcpu);
+		return not_reached(c, "setup failed");
+	}
+	run = vcpu.run;
+	/* a translation that never succeeds retries for ever: fail in 20 s */
+	kvmt_watchdog(20);
+	rc = kvmt_run(&vcpu);
+	ok = rc == KVM_EXIT_MMIO && run->mmio.phys_addr == MMIO_GPA && run->mmio.len == 4 &&
+	     !run->mmio.is_write;
+	if (rc == KVM_EXIT_MMIO)
+		kvmt_diag("user load: MMIO exit addr %#llx len %u is_write %u",
+			  (unsigned long long)run->mmio.phys_addr, run->mmio.len,
+			  run->mmio.is_write);
+	if (rc == KVM_EXIT_PAPR_HCALL)
+		kvmt_diag("user load: expected an MMIO exit, got hcall r4 %#llx (SRR0 %#llx "
+			  "SRR1 %#llx MSR %#llx)", (unsigned long long)run->papr_hcall.args[0],
+			  (unsigned long long)run->papr_hcall.args[1],
+			  (unsigned long long)run->papr_hcall.args[2],
+			  (unsigned long long)run->papr_hcall.args[3]);
+	if (rc == KVM_EXIT_PAPR_HCALL &&
+	    (uint32_t)run->papr_hcall.args[0] == (uint32_t)(KVMT_UNEXPECTED | 0x900) &&
+	    run->papr_hcall.args[1] == MU_USER)
+		kvmt_diag("the load was never emulated: the L2 retried it until its "
+			  "decrementer (~4 s) fired");
+	if (rc != KVM_EXIT_MMIO && rc != KVM_EXIT_PAPR_HCALL)
+		kvmt_diag("user load: expected an MMIO exit, got %s", kvmt_vcpu_exit_str(&vcpu, rc));
+	result(c, ok);
+	if (!ok) {
+		kvmt_watchdog(WATCHDOG_S);
+		teardown(&vm, &vcpu);
+		return not_reached(c, "no MMIO exit for the load");
+	}
+	for (int i = 0; i < 4; i++)
+		run->mmio.data[i] = MU_VAL >> (8 * i);
+	rc = kvmt_run(&vcpu);
+	ok = rc == KVM_EXIT_MMIO && run->mmio.phys_addr == MMIO_GPA + 8 && run->mmio.is_write &&
+	     run->mmio.len == 4 && le_bytes(run->mmio.data, 4) == MU_VAL;
+	if (!ok)
+		kvmt_diag("user store: %s addr %#llx len %u data %#llx", kvmt_vcpu_exit_str(&vcpu, rc),
+			  (unsigned long long)run->mmio.phys_addr, run->mmio.len,
+			  (unsigned long long)le_bytes(run->mmio.data, 4));
+	if (ok && (kvmt_run_hcall(&vcpu, "after the system call") ||
+		   run->papr_hcall.args[0] != 0xc00 || run->papr_hcall.args[1] != MU_VAL)) {
+		kvmt_diag("system call: r4 %#llx r5 %#llx, want 0xc00 %#x",
+			  (unsigned long long)run->papr_hcall.args[0],
+			  (unsigned long long)run->papr_hcall.args[1], MU_VAL);
+		ok = 0;
+	}
+	kvmt_watchdog(WATCHDOG_S);
+	result(c, ok);
+	teardown(&vm, &vcpu);
+}
+
 /* ---- the case list and the runner ----------------------------------------- */
 
 static struct l2case cases[] = {
@@ -1927,6 +2066,10 @@ static struct l2case cases[] = {
 		"KVM_CREATE_VCPU with an ID Book3S HV refuses: EINVAL, no H_GUEST_CREATE_VCPU",
 		"KVM_CREATE_VCPU with an ID in use: refused, no H_GUEST_CREATE_VCPU",
 		"the VM's vCPUs still get created and run",
+	} },
+	{ .name = "mmio-user", .run = case_mmio_user, .res = {
+		"L2 user mode (quadrant 0, PID 1): a load from an unbacked GPA exits as MMIO",
+		"its value lands in the GPR; a store exits with it; the process goes on",
 	} },
 	{ .name = "getstate-fail", .run = case_getstate_fail, .on_request = 1, .res = {
 		"H_GUEST_GET_STATE failing: KVM_GET_ONE_REG gives EIO, not stale data",
