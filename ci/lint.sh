@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Lint the kernel series, the way a maintainer would before sending it:
 #   1. it applies with git am (ci/sources.sh ours) and with quilt, same tree;
-#   2. scripts/checkpatch.pl --strict is clean on every patch;
+#   2. scripts/checkpatch.pl --strict is clean on every patch, and
+#      ci/gsc-lint.py finds no vCPU state access that bypasses the
+#      nestedv2 state cache (ci/gsc-lint.allow lists the exceptions);
 #   3. the tree builds after every patch (bisectable), starting with the
 #      unpatched base, whose vmlinux becomes build/kernels/base/vmlinux.
 # Results: build/results/lint.tsv (check<TAB>subject<TAB>ok|fail<TAB>detail),
@@ -63,6 +65,15 @@ for p in "${patches[@]}"; do
 		record checkpatch "$p" fail "$(grep -cE '^(ERROR|WARNING|CHECK):' "$log") findings, see $log"
 	fi
 done
+
+# 2b. The nestedv2 state cache is used everywhere it must be (issue 11):
+# no access, outside its accessors, to a vCPU field that the guest state
+# element table maps to an element, unless ci/gsc-lint.allow says why.
+if /usr/bin/python3 "$TOP/ci/gsc-lint.py" "$TREE" >"$LOGS/gsc-lint.log" 2>&1; then
+	record gsc-lint tip ok ""
+else
+	record gsc-lint tip fail "$(grep -c ': ' "$LOGS/gsc-lint.log") lines, see $LOGS/gsc-lint.log"
+fi
 
 # 3. Build after every patch.  A step whose tree and config were built
 # before (stamp in build/obj) is not rebuilt.  Nor is one that built on this

@@ -8,7 +8,7 @@ INITRAMFS := $(BUILD)/initramfs/l1.cpio.gz
 # maintain the L2 counters, so what it shows is not what we ship.
 L0_BIN = $(L0_QEMU)
 
-.PHONY: sources sources-ours kernel kernel-ours kernel-ref l2-progs initramfs kunit lint \
+.PHONY: sources sources-ours kernel kernel-ours kernel-ref l2-progs initramfs kunit lint gsc-lint \
 	boot-base boot-ref boot-ours demo harness-prep
 
 ## sources        unpack Debian's 6.1 (git tree, series applied with git am) and 6.12
@@ -37,6 +37,10 @@ initramfs: l2-progs tools
 ## lint           checkpatch --strict on every patch, quilt check, build after each patch
 lint:
 	ci/lint.sh
+
+## gsc-lint       nestedv2 state accesses outside the state cache (ci/gsc-lint.py; also a make lint step)
+gsc-lint: sources-ours
+	$(PYTHON) ci/gsc-lint.py $(BUILD)/src/linux-6.1
 
 ## kunit          boot our kernel with KUnit and parse KTAP -> build/results/kunit.tap
 # KUnit is built in but disabled by default (allnoconfig leaves

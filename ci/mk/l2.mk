@@ -2,7 +2,7 @@
 # cost bench (tests/l2/l2-bench, make bench).  docs/l2-suite.md,
 # docs/performance.md ("Hypercall cost").
 
-.PHONY: l2-suite-ref l2-suite-ours l2-suite-long bench
+.PHONY: l2-suite-ref l2-suite-ours l2-suite-long bench l2-faults-ref l2-faults-ours
 
 # 4 L1 CPUs: the smp4 case runs its vCPU threads on real L1 CPUs.
 L2_SMP ?= 4
@@ -31,6 +31,34 @@ l2-suite-ref: initramfs $(call l2_kernel,ref)
 l2-suite-ours: initramfs $(call l2_kernel,ours)
 	$(call l2_boot,l2-ours,ours,l2suite,$(if $(L2_ARGS),nv2.l2suite=$(L2_ARGS)))
 
+# The cases that need the L0 to misbehave (only when named in l2-suite),
+# one boot each with our L0's fault knob (x-nested-papr-fault, QEMU patches
+# 0014 and 0030): NAME/MACHINE-OPTION/CASE.  getstate-fail: the
+# H_GUEST_GET_STATE its KVM_GET_ONE_REG makes fails once (call 2 of the
+# boot: call 1 reads the run output buffer size at vCPU creation; the case
+# prints the number for the kernel it runs on).  runout-*: the output of
+# the first hypercall exit of the boot gets an unknown element / a wrong
+# length.
+L2_FAULTS ?= getstate/x-nested-papr-fault=get-state:2:H_HARDWARE/getstate-fail \
+	runout-unknown/x-nested-papr-fault=run-vcpu:1:out-unknown/runout-unknown \
+	runout-bad-size/x-nested-papr-fault=run-vcpu:1:out-bad-size/runout-bad-size
+# $(1) kernel flavour: results build/results/l2-faults-$(1)-NAME.*
+l2_fault_boots = mkdir -p $(RESULTS) && rc=0; for f in $(L2_FAULTS); do \
+	set -- $$(echo "$$f" | tr / ' '); \
+	$(HARNESS) boot l2-faults-$(1)-$$1 --qemu $(L0_BIN) \
+		--kernel $(KERNELS)/$(1)/vmlinux --initrd $(INITRAMFS) --run l2suite \
+		--smp $(L2_SMP) --timeout $(L2_TIMEOUT) --machine-opts $$2 \
+		--append "nv2.l2suite=$$3"; r=$$?; [ $$r -le 1 ] || rc=$$r; \
+	done; [ $$rc -le 1 ]
+
+## l2-faults-ref  L2 suite cases with a misbehaving L0 (getstate-fail, runout-*), 6.12 reference -> build/results/l2-faults-ref-*.tap
+l2-faults-ref: initramfs $(L0_BIN) $(call l2_kernel,ref)
+	$(call l2_fault_boots,ref)
+
+## l2-faults-ours L2 suite cases with a misbehaving L0 (getstate-fail, runout-*), our 6.1 -> build/results/l2-faults-ours-*.tap
+l2-faults-ours: initramfs $(L0_BIN) $(call l2_kernel,ours)
+	$(call l2_fault_boots,ours)
+
 # The long run: 1M round trips, 1000 VM lifecycles (minutes, not in check).
 L2_LONG_KERNEL ?= ref
 ## l2-suite-long  1M round trips + 1000 lifecycles (L2_LONG_KERNEL=ref|ours)
@@ -52,5 +80,5 @@ bench: initramfs $(call l2_kernel,ref)
 	$(PYTHON) ci/bench.py --results $(RESULTS) --markdown $(RESULTS)/bench.md \
 		--update-doc docs/performance.md
 
-CHECK_PREP += l2-suite-ref l2-suite-ours
+CHECK_PREP += l2-suite-ref l2-suite-ours l2-faults-ours
 PYTEST_DIRS += tests/l2suite

@@ -53,6 +53,7 @@ struct l2case {
 	int n;				/* number of names */
 	int next;			/* next result to print */
 	int selected;
+	int on_request;			/* runs only when named */
 };
 
 static int nres(const struct l2case *c)
@@ -1119,6 +1120,7 @@ static const char *err_name(int rc)
 	case -ENXIO: return "ENXIO";
 	case -EFAULT: return "EFAULT";
 	case -E2BIG: return "E2BIG";
+	case -EIO: return "EIO";
 	default:
 		snprintf(buf, sizeof(buf), "error %d", rc);
 		return buf;
@@ -1500,6 +1502,507 @@ static void case_badreg(struct l2case *c)
 	teardown(&vm, &vcpu);
 }
 
+/* ---- dec-tboffset: the DEC survives a TB_OFFSET set while stopped -------- */
+
+/*
+ * What QEMU does on every resume (virsh suspend/resume, a cancelled
+ * migration): read TB_OFFSET and set it back.  The L2's decrementer must
+ * go on from where it was, not from an old expiry the L1 had cached.  The
+ * L2 reads the timebase after mtdec and before mfdec, so the DEC it must
+ * see is known to the tick: DEC_FAR less the timebase ticks in between.
+ */
+#define DEC_FAR		0x7fff0000UL	/* ~2 s at 512 MHz */
+#define SPR_TBRL	268
+#define DEC_TOLERANCE	(1LL << 20)	/* 2 ms: the few L2 instructions around */
+
+static void case_dec_tboffset(struct l2case *c)
+{
+	struct kvmt_code code;
+	struct kvmt_vcpu vcpu;
+	struct kvmt_vm vm;
+	uint64_t tb_offset, dec, tb0, tb1;
+	long long want, off;
+	int rc, ok;
+
+	kvmt_code_init(&code);
+	kvmt_emit_li64(&code, 9, DEC_FAR);
+	kvmt_emit(&code, KVMT_MTSPR(KVMT_SPR_DEC, 9));
+	kvmt_emit(&code, KVMT_MFSPR(5, SPR_TBRL));
+	kvmt_emit_hcall(&code, KVMT_H_TEST);
+	kvmt_emit(&code, KVMT_MFSPR(4, KVMT_SPR_DEC));
+	kvmt_emit(&code, KVMT_MFSPR(6, SPR_TBRL));
+	kvmt_emit_hcall(&code, KVMT_H_TEST);
+	kvmt_emit(&code, KVMT_B(0));
+	if (setup(c, &vm, &vcpu, 1 * MiB, &code))
+		return not_reached(c, "no VM");
+	if (kvmt_run_hcall(&vcpu, "after mtdec")) {
+		teardown(&vm, &vcpu);
+		return not_reached(c, "the L2 did not set its DEC");
+	}
+	/* stopped for a while, as a suspended guest is */
+	usleep(200 * 1000);
+	rc = kvmt_get_reg64(&vcpu, KVM_REG_PPC_TB_OFFSET, &tb_offset);
+	if (!rc)
+		rc = kvmt_set_reg64(&vcpu, KVM_REG_PPC_TB_OFFSET, tb_offset);
+	if (rc) {
+		kvmt_diag("TB_OFFSET get/set back: %s", strerror(-rc));
+		teardown(&vm, &vcpu);
+		return not_reached(c, "TB_OFFSET not settable");
+	}
+	if (kvmt_run_hcall(&vcpu, "after mfdec")) {
+		teardown(&vm, &vcpu);
+		return not_reached(c, "the L2 did not report its DEC");
+	}
+	dec = vcpu.run->papr_hcall.args[0];
+	tb0 = vcpu.run->papr_hcall.args[1];
+	tb1 = vcpu.run->papr_hcall.args[2];
+	want = (long long)DEC_FAR - (long long)(tb1 - tb0);
+	off = (long long)(int32_t)(uint32_t)dec - want;
+	ok = off > -DEC_TOLERANCE && off < DEC_TOLERANCE;
+	kvmt_diag("TB_OFFSET %#llx set back; mfdec %#x, expected %#llx (mtdec %#lx, %llu ticks "
+		  "later): off by %lld ticks%s", (unsigned long long)tb_offset, (uint32_t)dec,
+		  want, DEC_FAR, (unsigned long long)(tb1 - tb0), off,
+		  ok ? "" : ": the decrementer was moved to an old expiry");
+	result(c, ok);
+	teardown(&vm, &vcpu);
+}
+
+/* ---- compat-p8: processor compatibility modes the L0 cannot run ---------- */
+
+#define PVR_ARCH_205	0x0f000002ULL
+#define PVR_ARCH_206	0x0f000003ULL
+#define PVR_ARCH_207	0x0f000004ULL
+#define PVR_ARCH_300	0x0f000005ULL
+
+static void case_compat_p8(struct l2case *c)
+{
+	static const uint64_t old[] = { PVR_ARCH_207, PVR_ARCH_206, PVR_ARCH_205 };
+	struct kvmt_code code;
+	struct kvmt_vcpu vcpu;
+	struct kvmt_vm vm;
+	uint64_t before, v;
+	int ok = 1;
+
+	kvmt_code_init(&code);
+	kvmt_emit(&code, KVMT_ADDI(4, 4, 1));
+	kvmt_emit_hcall(&code, KVMT_H_TEST);
+	kvmt_emit(&code, KVMT_B(-(int)kvmt_code_here(&code)));
+	if (setup(c, &vm, &vcpu, 1 * MiB, &code))
+		return not_reached(c, "no VM");
+	if (kvmt_get_reg64(&vcpu, KVM_REG_PPC_ARCH_COMPAT, &before)) {
+		teardown(&vm, &vcpu);
+		return not_reached(c, "ARCH_COMPAT not readable");
+	}
+	for (size_t i = 0; i < sizeof(old) / sizeof(old[0]); i++) {
+		char what[64];
+
+		snprintf(what, sizeof(what), "ARCH_COMPAT = %#llx", (unsigned long long)old[i]);
+		ok &= want_err(kvmt_set_reg64(&vcpu, KVM_REG_PPC_ARCH_COMPAT, old[i]),
+			       EINVAL, what);
+	}
+	if (kvmt_get_reg64(&vcpu, KVM_REG_PPC_ARCH_COMPAT, &v) || v != before) {
+		kvmt_diag("ARCH_COMPAT is %#llx after the refused sets, was %#llx",
+			  (unsigned long long)v, (unsigned long long)before);
+		ok = 0;
+	}
+	result(c, ok);
+
+	ok = want_err(kvmt_set_reg64(&vcpu, KVM_REG_PPC_ARCH_COMPAT, PVR_ARCH_300), 0,
+		      "ARCH_COMPAT = POWER9 (ISA 3.0)");
+	if (kvmt_run_hcall(&vcpu, "first run") || vcpu.run->papr_hcall.args[0] != 1 ||
+	    kvmt_run_hcall(&vcpu, "second run") || vcpu.run->papr_hcall.args[0] != 2) {
+		kvmt_diag("the vCPU did not run in POWER9 mode");
+		ok = 0;
+	}
+	result(c, ok);
+	teardown(&vm, &vcpu);
+}
+
+/* ---- vcpu-reject: a refused KVM_CREATE_VCPU creates nothing in the L0 ---- */
+
+static int create_vcpu_counted(struct kvmt_hcount *hc, struct kvmt_vm *vm, int id,
+			       uint64_t *created)
+{
+	int fd, err;
+
+	kvmt_hcount_start(hc);
+	fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, id);
+	err = fd < 0 ? -errno : 0;
+	kvmt_hcount_stop(hc);
+	*created = kvmt_hcount_get(hc, KVMT_HC_GUEST_CREATE_VCPU);
+	if (fd >= 0)
+		close(fd);
+	return err;
+}
+
+static void case_vcpu_reject(struct l2case *c)
+{
+	struct kvmt_code code;
+	struct kvmt_vcpu vcpu, vcpu1;
+	struct kvmt_hcount hc;
+	struct kvmt_vm vm;
+	uint64_t created;
+	int rc, max_id, max_vcpus, ok;
+
+	kvmt_code_init(&code);
+	kvmt_emit(&code, KVMT_ADDI(4, 4, 1));
+	kvmt_emit_hcall(&code, KVMT_H_TEST);
+	kvmt_emit(&code, KVMT_B(-(int)kvmt_code_here(&code)));
+	rc = kvmt_hcount_open(&hc);
+	if (rc) {
+		kvmt_diag("hcall counters (powerpc:hcall_entry): %s", strerror(-rc));
+		return not_reached(c, "cannot count L1 -> L0 hcalls");
+	}
+	if (setup(c, &vm, &vcpu, 1 * MiB, &code)) {
+		kvmt_hcount_close(&hc);
+		return not_reached(c, "no VM");
+	}
+	max_id = ioctl(vm.vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPU_ID);
+	max_vcpus = ioctl(vm.vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
+	kvmt_diag("KVM_CAP_MAX_VCPU_ID %d, KVM_CAP_MAX_VCPUS %d", max_id, max_vcpus);
+
+	/* an ID the generic code lets through and Book3S HV refuses */
+	if (max_id - 1 < max_vcpus) {
+		kvmt_diag("no vCPU ID between MAX_VCPUS and MAX_VCPU_ID to try");
+		ok = 0;
+	} else {
+		rc = create_vcpu_counted(&hc, &vm, max_id - 1, &created);
+		kvmt_diag("KVM_CREATE_VCPU %d: %s, %llu H_GUEST_CREATE_VCPU", max_id - 1,
+			  err_name(rc), (unsigned long long)created);
+		ok = rc == -EINVAL && created == 0;
+	}
+	result(c, ok);
+
+	rc = create_vcpu_counted(&hc, &vm, 0, &created);
+	kvmt_diag("KVM_CREATE_VCPU 0 again: %s, %llu H_GUEST_CREATE_VCPU", err_name(rc),
+		  (unsigned long long)created);
+	result(c, rc < 0 && created == 0);
+
+	ok = 1;
+	rc = kvmt_vcpu_create(&vm, &vcpu1, 1);
+	if (!rc)
+		rc = kvmt_set_pc(&vcpu1, CODE_GPA, KVMT_MSR_REAL_LE);
+	if (rc) {
+		kvmt_diag("vCPU 1 after the refused ones: %s", strerror(-rc));
+		ok = 0;
+	} else {
+		if (kvmt_run_hcall(&vcpu1, "vCPU 1") || vcpu1.run->papr_hcall.args[0] != 1)
+			ok = 0;
+		kvmt_vcpu_destroy(&vcpu1);
+	}
+	if (kvmt_run_hcall(&vcpu, "vCPU 0") || vcpu.run->papr_hcall.args[0] != 1)
+		ok = 0;
+	result(c, ok);
+	teardown(&vm, &vcpu);
+	kvmt_hcount_close(&hc);
+}
+
+/* ---- getstate-fail: a failed H_GUEST_GET_STATE reaches the VMM ----------- */
+
+/*
+ * Only when named: the L0 must fail the H_GUEST_GET_STATE that the
+ * KVM_GET_ONE_REG below makes (x-nested-papr-fault=get-state:N:H_HARDWARE,
+ * make l2-faults-ours; the case prints which N that is for the kernel).
+ * The L2 sets TAR, which is not in the run output buffer, so the L1
+ * fetches it for KVM_GET_ONE_REG: that fetch is the one that fails.
+ */
+#define TAR_SPR		815
+#define TAR_VAL	0x5a5a0123456789a5ULL
+
+static void case_getstate_fail(struct l2case *c)
+{
+	struct kvmt_code code;
+	struct kvmt_vcpu vcpu;
+	struct kvmt_vm vm;
+	struct kvmt_hcount hc;
+	uint64_t v = 0, loop;
+	int rc, ok, counting;
+
+	kvmt_code_init(&code);
+	kvmt_emit_li64(&code, 5, TAR_VAL);
+	kvmt_emit(&code, KVMT_MTSPR(TAR_SPR, 5));
+	loop = kvmt_code_here(&code);
+	kvmt_emit(&code, KVMT_ADDI(4, 4, 1));
+	kvmt_emit_hcall(&code, KVMT_H_TEST);
+	kvmt_emit(&code, KVMT_B(-(int)(kvmt_code_here(&code) - loop)));
+	/* which H_GUEST_GET_STATE of the boot the GET_ONE_REG makes */
+	counting = !kvmt_hcount_open(&hc) && !kvmt_hcount_start(&hc);
+	if (setup(c, &vm, &vcpu, 1 * MiB, &code)) {
+		if (counting)
+			kvmt_hcount_close(&hc);
+		return not_reached(c, "no VM");
+	}
+	if (kvmt_run_hcall(&vcpu, "first run")) {
+		teardown(&vm, &vcpu);
+		if (counting)
+			kvmt_hcount_close(&hc);
+		return not_reached(c, "the L2 did not run");
+	}
+	if (counting) {
+		kvmt_hcount_stop(&hc);
+		kvmt_diag("%llu H_GUEST_GET_STATE before KVM_GET_ONE_REG: the L0 must fail "
+			  "call %llu (x-nested-papr-fault=get-state:%llu:H_HARDWARE)",
+			  (unsigned long long)kvmt_hcount_get(&hc, KVMT_HC_GUEST_GET_STATE),
+			  (unsigned long long)kvmt_hcount_get(&hc, KVMT_HC_GUEST_GET_STATE) + 1,
+			  (unsigned long long)kvmt_hcount_get(&hc, KVMT_HC_GUEST_GET_STATE) + 1);
+		kvmt_hcount_close(&hc);
+	}
+	rc = kvmt_get_reg64(&vcpu, KVM_REG_PPC_TAR, &v);
+	kvmt_diag("KVM_GET_ONE_REG TAR with GET_STATE failing: %s, %#llx", err_name(rc),
+		  (unsigned long long)v);
+	result(c, rc == -EIO);
+
+	rc = kvmt_get_reg64(&vcpu, KVM_REG_PPC_TAR, &v);
+	ok = !rc && v == TAR_VAL;
+	if (!ok)
+		kvmt_diag("KVM_GET_ONE_REG TAR again: %s, %#llx (want %#llx)", err_name(rc),
+			  (unsigned long long)v, TAR_VAL);
+	result(c, ok);
+
+	ok = kvmt_run_hcall(&vcpu, "after the failed fetch") == 0 &&
+	     vcpu.run->papr_hcall.args[0] == 2 &&
+	     !kvmt_get_reg64(&vcpu, KVM_REG_PPC_TAR, &v) && v == TAR_VAL;
+	if (!ok)
+		kvmt_diag("the vCPU did not run on (r4 %#llx, TAR %#llx)",
+			  (unsigned long long)vcpu.run->papr_hcall.args[0],
+			  (unsigned long long)v);
+	result(c, ok);
+	teardown(&vm, &vcpu);
+}
+
+/* ---- runout-*: the L0 spoils one run output buffer ---------------------- */
+
+/*
+ * Only when named: the L0 spoils the run output buffer of the first
+ * hypercall exit of the boot (x-nested-papr-fault=run-vcpu:1:out-unknown
+ * or :out-bad-size, QEMU patch 0030; make l2-faults-ours): the exit of
+ * this case's first run.  The L2 counts its hcalls in r4.
+ */
+static int runout_setup(struct l2case *c, struct kvmt_vm *vm, struct kvmt_vcpu *vcpu,
+			struct kvmt_hcount *hc)
+{
+	struct kvmt_code code;
+	int rc;
+
+	kvmt_code_init(&code);
+	kvmt_emit(&code, KVMT_ADDI(4, 4, 1));
+	kvmt_emit_hcall(&code, KVMT_H_TEST);
+	kvmt_emit(&code, KVMT_B(-(int)kvmt_code_here(&code)));
+	rc = kvmt_hcount_open(hc);
+	if (rc) {
+		kvmt_diag("hcall counters (powerpc:hcall_entry): %s", strerror(-rc));
+		return -1;
+	}
+	if (setup(c, vm, vcpu, 1 * MiB, &code)) {
+		kvmt_hcount_close(hc);
+		return -1;
+	}
+	return 0;
+}
+
+/* Run to our hcall; r4 must be want.  The H_GUEST_GET_STATE it cost. */
+static int runout_run(struct kvmt_vcpu *vcpu, struct kvmt_hcount *hc, const char *what,
+		      uint64_t want, uint64_t *gets)
+{
+	int rc;
+
+	kvmt_hcount_start(hc);
+	rc = kvmt_run_hcall(vcpu, what);
+	kvmt_hcount_stop(hc);
+	*gets = kvmt_hcount_get(hc, KVMT_HC_GUEST_GET_STATE);
+	if (rc)
+		return -1;
+	if (vcpu->run->papr_hcall.args[0] != want) {
+		kvmt_diag("%s: r4 %#llx, want %#llx", what,
+			  (unsigned long long)vcpu->run->papr_hcall.args[0],
+			  (unsigned long long)want);
+		return -1;
+	}
+	return 0;
+}
+
+static void case_runout_unknown(struct l2case *c)
+{
+	struct kvmt_vcpu vcpu;
+	struct kvmt_hcount hc;
+	struct kvmt_vm vm;
+	uint64_t gets, clean;
+	int ok;
+
+	if (runout_setup(c, &vm, &vcpu, &hc))
+		return not_reached(c, "no VM");
+	ok = !runout_run(&vcpu, &hc, "run 1, an unknown element in its output", 1, &gets);
+	ok &= !runout_run(&vcpu, &hc, "run 2", 2, &clean);
+	kvmt_diag("run 1: %llu H_GUEST_GET_STATE; run 2 (clean): %llu", (unsigned long long)gets,
+		  (unsigned long long)clean);
+	/* r3-r12 came with the buffer: nothing fetched, as for a clean exit */
+	result(c, ok && gets == clean);
+	ok = !runout_run(&vcpu, &hc, "run 3", 3, &gets);
+	result(c, ok);
+	teardown(&vm, &vcpu);
+	kvmt_hcount_close(&hc);
+}
+
+static void case_runout_bad_size(struct l2case *c)
+{
+	struct kvmt_vcpu vcpu;
+	struct kvmt_hcount hc;
+	struct kvmt_vm vm;
+	uint64_t gets;
+	int rc;
+
+	if (runout_setup(c, &vm, &vcpu, &hc))
+		return not_reached(c, "no VM");
+	rc = kvmt_run(&vcpu);
+	kvmt_diag("run 1, an element of the wrong size in its output: %s%s",
+		  kvmt_vcpu_exit_str(&vcpu, rc),
+		  rc == KVM_EXIT_PAPR_HCALL ? " (the exit was handled from a malformed buffer)" : "");
+	result(c, rc == -EIO);
+	/* that exit is lost (its hcall unanswered); the L2 goes on to the next */
+	result(c, !runout_run(&vcpu, &hc, "run 2", 2, &gets));
+	teardown(&vm, &vcpu);
+	kvmt_hcount_close(&hc);
+}
+
+/* ---- mmio-user: MMIO from an L2 process (quadrant 0, PID 1) ------------- */
+
+/*
+ * The L2 gets a radix process table with PID 1 mapping EA 0-2 GiB 1:1 as
+ * user pages (two 1 GiB leaves), sets PIDR = 1 and drops to problem state
+ * with translation on.  The user code loads from and stores to
+ * MMIO_GPA, then makes a system call; the 0xc00 handler reports r5 with
+ * our hcall.  To emulate the access the L1 reads the instruction through
+ * the guest's translation of NIA, for which it needs the L2's PIDR (which
+ * no run output buffer carries).
+ */
+#define MU_PGD		0x10000UL	/* 8192 entries, 64K aligned */
+#define MU_PUD		0x20000UL	/* 512 entries */
+#define MU_PRTB		0x30000UL	/* process table, 4K: 256 PIDs */
+#define MU_USER		0x2000UL	/* user code, EA == GPA */
+#define MU_PID		1
+#define MU_VAL		0x1234abcdU
+#define R_VALID		(1ULL << 63)
+#define R_LEAF		(1ULL << 62)
+#define R_RC		(0x100ULL | 0x80ULL)	/* referenced, changed */
+#define R_RWX		(0x4ULL | 0x2ULL | 0x1ULL)
+#define MSR_IR_DR	(0x20ULL | 0x10ULL)
+#define MSR_PR		(1ULL << 14)
+#define SPR_PIDR	48
+
+static void put_be64(struct kvmt_vm *vm, uint64_t gpa, uint64_t v)
+{
+	uint8_t *p = (uint8_t *)vm->mem + gpa;
+
+	for (int i = 0; i < 8; i++)
+		p[i] = v >> (56 - 8 * i);
+}
+
+static void case_mmio_user(struct l2case *c)
+{
+	struct kvm_ppc_mmuv3_cfg cfg = {
+		.flags = KVM_PPC_MMUV3_RADIX | KVM_PPC_MMUV3_GTSE,
+		.process_table = (1ULL << 63) | MU_PRTB,	/* PATB_GR; PRTS 0: 4K */
+	};
+	struct kvmt_code code, user, vec;
+	struct kvmt_vcpu vcpu;
+	struct kvmt_vm vm;
+	struct kvm_run *run;
+	int rc, ok;
+
+	kvmt_code_init(&code);
+	/* problem state runs with MSR[EE]=1: no decrementer for a while */
+	kvmt_emit_li64(&code, 9, 0x7fffffff);
+	kvmt_emit(&code, KVMT_MTSPR(KVMT_SPR_DEC, 9));
+	kvmt_emit_li64(&code, 9, MU_PID);
+	kvmt_emit(&code, KVMT_MTSPR(SPR_PIDR, 9));
+	kvmt_emit_li64(&code, 10, MU_USER);
+	kvmt_emit(&code, KVMT_MTSPR(KVMT_SPR_SRR0, 10));
+	kvmt_emit_li64(&code, 11, KVMT_MSR_REAL_LE | MSR_IR_DR | MSR_PR | KVMT_MSR_RI);
+	kvmt_emit(&code, KVMT_MTSPR(KVMT_SPR_SRR1, 11));
+	kvmt_emit_li64(&code, 6, MMIO_GPA);
+	kvmt_emit(&code, 0x4c000024);		/* rfid */
+	kvmt_code_init(&user);
+	kvmt_emit(&user, KVMT_LWZ(5, 0, 6));
+	kvmt_emit(&user, KVMT_STW(5, 8, 6));
+	kvmt_emit(&user, 0x44000002);		/* sc */
+	kvmt_emit(&user, KVMT_B(0));
+	kvmt_code_init(&vec);
+	kvmt_emit(&vec, KVMT_MFSPR(7, KVMT_SPR_SRR0));
+	kvmt_emit(&vec, KVMT_LI(4, 0xc00));
+	kvmt_emit_hcall(&vec, KVMT_H_TEST);
+	kvmt_emit(&vec, KVMT_B(0));
+	if (setup(c, &vm, &vcpu, 1 * MiB, &code))
+		return not_reached(c, "no VM");
+	rc = put_trap_vectors(&vm);
+	if (!rc)
+		rc = kvmt_code_put(&vm, 0xc00, &vec);
+	if (!rc)
+		rc = kvmt_code_put(&vm, MU_USER, &user);
+	if (!rc)
+		rc = set_ile(&vcpu, NULL);
+	if (!rc) {
+		/* PID 1: RTS 52 bits (RTS1 2, RTS2 5), a 13-bit root */
+		put_be64(&vm, MU_PRTB + 16 * MU_PID, (2ULL << 61) | MU_PGD | (5ULL << 5) | 13);
+		put_be64(&vm, MU_PGD, R_VALID | MU_PUD | 9);
+		put_be64(&vm, MU_PUD, R_VALID | R_LEAF | 0 | R_RC | R_RWX);
+		put_be64(&vm, MU_PUD + 8, R_VALID | R_LEAF | (1ULL << 30) | R_RC | R_RWX);
+		rc = ioctl(vm.vm_fd, KVM_PPC_CONFIGURE_V3_MMU, &cfg) < 0 ? -errno : 0;
+	}
+	if (rc) {
+		kvmt_diag("vectors, page tables, KVM_PPC_CONFIGURE_V3_MMU: %s", strerror(-rc));
+		teardown(&vm, &vcpu);
+		return not_reached(c, "setup failed");
+	}
+	run = vcpu.run;
+	/* a translation that never succeeds retries for ever: fail in 20 s */
+	kvmt_watchdog(20);
+	rc = kvmt_run(&vcpu);
+	ok = rc == KVM_EXIT_MMIO && run->mmio.phys_addr == MMIO_GPA && run->mmio.len == 4 &&
+	     !run->mmio.is_write;
+	if (rc == KVM_EXIT_MMIO)
+		kvmt_diag("user load: MMIO exit addr %#llx len %u is_write %u",
+			  (unsigned long long)run->mmio.phys_addr, run->mmio.len,
+			  run->mmio.is_write);
+	if (rc == KVM_EXIT_PAPR_HCALL)
+		kvmt_diag("user load: expected an MMIO exit, got hcall r4 %#llx (SRR0 %#llx "
+			  "SRR1 %#llx MSR %#llx)", (unsigned long long)run->papr_hcall.args[0],
+			  (unsigned long long)run->papr_hcall.args[1],
+			  (unsigned long long)run->papr_hcall.args[2],
+			  (unsigned long long)run->papr_hcall.args[3]);
+	if (rc == KVM_EXIT_PAPR_HCALL &&
+	    (uint32_t)run->papr_hcall.args[0] == (uint32_t)(KVMT_UNEXPECTED | 0x900) &&
+	    run->papr_hcall.args[1] == MU_USER)
+		kvmt_diag("the load was never emulated: the L2 retried it until its "
+			  "decrementer (~4 s) fired");
+	if (rc != KVM_EXIT_MMIO && rc != KVM_EXIT_PAPR_HCALL)
+		kvmt_diag("user load: expected an MMIO exit, got %s", kvmt_vcpu_exit_str(&vcpu, rc));
+	result(c, ok);
+	if (!ok) {
+		kvmt_watchdog(WATCHDOG_S);
+		teardown(&vm, &vcpu);
+		return not_reached(c, "no MMIO exit for the load");
+	}
+	for (int i = 0; i < 4; i++)
+		run->mmio.data[i] = MU_VAL >> (8 * i);
+	rc = kvmt_run(&vcpu);
+	ok = rc == KVM_EXIT_MMIO && run->mmio.phys_addr == MMIO_GPA + 8 && run->mmio.is_write &&
+	     run->mmio.len == 4 && le_bytes(run->mmio.data, 4) == MU_VAL;
+	if (!ok)
+		kvmt_diag("user store: %s addr %#llx len %u data %#llx", kvmt_vcpu_exit_str(&vcpu, rc),
+			  (unsigned long long)run->mmio.phys_addr, run->mmio.len,
+			  (unsigned long long)le_bytes(run->mmio.data, 4));
+	if (ok && (kvmt_run_hcall(&vcpu, "after the system call") ||
+		   run->papr_hcall.args[0] != 0xc00 || run->papr_hcall.args[1] != MU_VAL)) {
+		kvmt_diag("system call: r4 %#llx r5 %#llx, want 0xc00 %#x",
+			  (unsigned long long)run->papr_hcall.args[0],
+			  (unsigned long long)run->papr_hcall.args[1], MU_VAL);
+		ok = 0;
+	}
+	kvmt_watchdog(WATCHDOG_S);
+	result(c, ok);
+	teardown(&vm, &vcpu);
+}
+
 /* ---- the case list and the runner ----------------------------------------- */
 
 static struct l2case cases[] = {
@@ -1551,6 +2054,35 @@ static struct l2case cases[] = {
 		"unmapped user buffer: EFAULT for get and set",
 		"illegal values refused: HIOR != 0, junk ARCH_COMPAT, another PVR",
 		"nothing lost: earlier values intact and the vCPU still runs",
+	} },
+	{ .name = "dec-tboffset", .run = case_dec_tboffset, .res = {
+		"TB_OFFSET read and set back while stopped: the L2's DEC goes on, not rewound",
+	} },
+	{ .name = "compat-p8", .run = case_compat_p8, .res = {
+		"ARCH_COMPAT POWER8 and older refused at set time (EINVAL), value kept",
+		"ARCH_COMPAT POWER9 accepted and the vCPU runs",
+	} },
+	{ .name = "vcpu-reject", .run = case_vcpu_reject, .res = {
+		"KVM_CREATE_VCPU with an ID Book3S HV refuses: EINVAL, no H_GUEST_CREATE_VCPU",
+		"KVM_CREATE_VCPU with an ID in use: refused, no H_GUEST_CREATE_VCPU",
+		"the VM's vCPUs still get created and run",
+	} },
+	{ .name = "mmio-user", .run = case_mmio_user, .res = {
+		"L2 user mode (quadrant 0, PID 1): a load from an unbacked GPA exits as MMIO",
+		"its value lands in the GPR; a store exits with it; the process goes on",
+	} },
+	{ .name = "getstate-fail", .run = case_getstate_fail, .on_request = 1, .res = {
+		"H_GUEST_GET_STATE failing: KVM_GET_ONE_REG gives EIO, not stale data",
+		"the L0 answers again: KVM_GET_ONE_REG gives the L2's value",
+		"the vCPU runs on (not dead after the failure)",
+	} },
+	{ .name = "runout-unknown", .run = case_runout_unknown, .on_request = 1, .res = {
+		"an unknown element in the run output buffer is skipped: the exit is handled from it",
+		"the vCPU runs on",
+	} },
+	{ .name = "runout-bad-size", .run = case_runout_bad_size, .on_request = 1, .res = {
+		"a known element of the wrong size in the run output buffer: KVM_RUN fails (EIO)",
+		"the vCPU runs on",
 	} },
 };
 
@@ -1671,14 +2203,15 @@ int main(int argc, char **argv)
 	}
 	if (list) {
 		for (i = 0; i < N_CASES; i++) {
-			printf("%s\n", cases[i].name);
+			printf("%s%s\n", cases[i].name,
+			       cases[i].on_request ? " (only when named)" : "");
 			for (j = 0; j < cases[i].n; j++)
 				printf("    %s\n", cases[i].names[j]);
 		}
 		return 0;
 	}
 	for (i = 0; i < N_CASES; i++) {
-		if (!any)
+		if (!any && !cases[i].on_request)
 			cases[i].selected = 1;
 		if (cases[i].selected)
 			total += cases[i].n;

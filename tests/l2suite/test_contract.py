@@ -30,15 +30,22 @@ def prog(name, *args):
                           timeout=120)
 
 
-def listed_names():
+ON_REQUEST = " (only when named)"
+
+
+def listed_names(on_request=False):
+    """The result names of the cases a plain run runs (or, with
+    on_request, of the cases that run only when named)."""
     p = prog("l2-suite", "--list")
     assert p.returncode == 0, p.stderr
-    names, case = [], None
+    names, case, named_only = [], None, False
     for line in p.stdout.splitlines():
         if line.startswith("    "):
-            names.append(f"{case}: {line.strip()}")
+            if named_only == on_request:
+                names.append(f"{case}: {line.strip()}")
         else:
-            case = line.strip()
+            named_only = line.endswith(ON_REQUEST)
+            case = line.strip().removesuffix(ON_REQUEST)
     return names
 
 
@@ -51,6 +58,14 @@ def test_no_vm_every_result_is_a_skip_with_the_reason():
     assert all(r.skip and "cannot create a VM (KVM_CREATE_VM:" in r.diag for r in results)
     # the plan matched (no l2suite/plan failure) and the names are --list's
     assert [r.name for r in results] == [f"l2suite/{n}" for n in listed_names()]
+
+
+def test_on_request_case_runs_when_named():
+    named = listed_names(on_request=True)
+    assert named and all(n.startswith(("getstate-fail: ", "runout-")) for n in named)
+    p = prog("l2-suite", "getstate-fail", "runout-unknown", "runout-bad-size")
+    results, _, _, _ = harness.parse_nv2("NV2: RUN l2suite\n" + p.stdout)
+    assert [r.name for r in results] == [f"l2suite/{n}" for n in named]
 
 
 def test_selected_cases_only():

@@ -31,6 +31,10 @@ KNOWN = [
      "upstream 6.12: the L1 parses HEIR (GSID 0xF002) as 8 bytes, PAPR "
      "(kvm-nested.rst) and the L0 use 4, so the whole H_GUEST_RUN_VCPU output "
      "is rejected and KVM_RUN exits UNKNOWN (-EINVAL) on an emulation assist"),
+    ("l2suite/vcpu-reject: KVM_CREATE_VCPU with an ID", ("ref",),
+     "upstream 6.12: kvmppc_core_vcpu_create_hv() creates the L0 vCPU "
+     "(H_GUEST_CREATE_VCPU) before its ID checks, so a refused ID (too high, "
+     "in use) leaves a vCPU in the L0 that cannot be deleted until the guest is"),
     ("l2suite/onereg: DPDES", ("ref",),
      "upstream 6.12: KVM_REG_PPC_DPDES reads doorbell_request, which the "
      "nestedv2 entry clears after handing the doorbell to the L0, so a "
@@ -81,6 +85,10 @@ def check(kernel, r):
     if r.ok:
         return
     why = console_diag(r.name, os.path.join(RESULTS, f"l2-{kernel}.console"))
+    if kernel.startswith("faults-"):
+        case = r.name.split("/", 1)[-1].split(":", 1)[0]
+        boot = "getstate" if case == "getstate-fail" else case
+        why = console_diag(r.name, os.path.join(RESULTS, f"l2-{kernel}-{boot}.console"))
     reason = known_issue(kernel, r.name)
     if reason:
         pytest.xfail(f"known issue: {reason}" + (f"\n{why}" if why else ""))
@@ -95,6 +103,17 @@ def test_ref(r):
 @pytest.mark.parametrize("r", tap_params("l2-ours", "l2-suite-ours"))
 def test_ours(r):
     check("ours", r)
+
+
+FAULT_BOOTS = ["getstate", "runout-unknown", "runout-bad-size"]
+
+
+@pytest.mark.parametrize("r", [p for b in FAULT_BOOTS
+                               for p in tap_params(f"l2-faults-ours-{b}", "l2-faults-ours")])
+def test_ours_with_misbehaving_l0(r):
+    """Cases run only when named, each in a boot whose L0 misbehaves on
+    purpose (make l2-faults-ours, ci/mk/l2.mk L2_FAULTS)."""
+    check("faults-ours", r)
 
 
 def test_ref_runs_vms():
