@@ -282,6 +282,20 @@ def test_prefixed_illegal_instruction_keeps_srr1_34(l0):
     assert run_l2(l0, guest) == 0xE40
 
 
+def test_hcall_exit_msr_has_no_srr1_lev(l0):
+    """An hcall (sc 1) exits through SRR1, where ISA 3.1 puts LEV (bits
+    42:43): the MSR reported is the MSR bits only (KVM_GET_REGS in the L1
+    shows it)."""
+    l1, guest = l2_with_code(l0, words(0x44000022, ILLEGAL), *FAR)
+    map_l2(l0)
+    assert run_l2(l0, guest) == 0xC00
+    out = run_output(l0)
+    rc, vals = l1.get_state(guest, 0, [(GSID_MSR, 8)])
+    assert rc == H_SUCCESS
+    msr = struct.unpack(">Q", vals[GSID_MSR])[0]
+    assert msr == 0x8000000000000000, (hex(msr), out)
+
+
 def test_unaligned_stwcx_takes_the_alignment_interrupt(l0):
     """stwcx. to an address that is not a multiple of 4, with no
     reservation: an alignment interrupt in the L2 (0x600, SRR0 at the
