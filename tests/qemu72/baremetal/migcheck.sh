@@ -22,9 +22,9 @@
 #                      "migcheck: ready")
 #   MIGCHECK_LOAD_ONLY=1  stop once the destination has loaded the stream
 #                      and runs ("migcheck: destination running", exit 0)
-#   MIGCHECK_DOWNTIME_MS=N  migrate_set_parameter downtime-limit N first: a
-#                      guest that keeps writing converges (its last dirty
-#                      pages fit in the stop) instead of filling WORKDIR
+#   MIGCHECK_AUTOCONVERGE=1  migrate_set_capability auto-converge on first:
+#                      a guest that keeps writing is throttled until the
+#                      migration converges instead of filling WORKDIR
 #   MIGCHECK_RAM=BYTES compare the guest RAM (0 .. BYTES) of the stopped
 #                      source after the migration with the destination's
 #                      once it has loaded the stream (started with -S,
@@ -91,8 +91,8 @@ wait_for src-ser.log "$ready" "$src" ||
 	fail "source never printed '$ready' (see $dir/src-ser.log, src-qemu.log)"
 
 # 2. Migrate to a file and stop the source.
-[ -z "${MIGCHECK_DOWNTIME_MS:-}" ] ||
-	echo "migrate_set_parameter downtime-limit $MIGCHECK_DOWNTIME_MS" >&3
+[ "${MIGCHECK_AUTOCONVERGE:-0}" != 1 ] ||
+	echo "migrate_set_capability auto-converge on" >&3
 echo 'migrate "exec:cat > state"' >&3
 i=0
 until grep -q "Migration status: completed" src-mon.log; do
