@@ -23,8 +23,10 @@
 # and hunk), checkpatch (kernel and QEMU: --strict for the kernel) and
 # whether the tree builds after it (kernel: lean config, like make lint).
 #
-# When every patch applies, passes checkpatch and builds, and DRY is not
-# set, the patch files are refreshed from the rebased tree (diffstat, index
+# A patch with "Applied-Upstream: X.Y.Z, ..." in its header is dropped
+# (file and series line) when the new base's upstream version is X.Y.Z or
+# later.  When every patch applies, passes checkpatch and builds, and DRY is
+# not set, the patch files are refreshed from the rebased tree (diffstat, index
 # lines, context and line numbers; the From/Date/Subject headers and the
 # messages are kept byte for byte) and ci/versions.sh gets the new version
 # and checksums.  The table is also in build/rebase/NAME.work/report.md.
@@ -203,12 +205,28 @@ check_patch() { # file: checkpatch of the patch as refreshed from the tree
 if [ "$BUILDMODE" = each ] && [ ${#patches[@]} -gt 0 ]; then
 	printf 'base\t-\t-\t%s\n' "$(build_tree base)" >>"$TSV"
 fi
+# A patch whose header says "Applied-Upstream: X.Y.Z, commit:..." is a fix
+# upstream has from X.Y.Z on: from that version on it is dropped from the
+# series (patch file and series line), not applied.
+newup=${ver#*:}
+newup=${newup%%[+~-]*}
+applied_upstream() { # patch file -> the X.Y.Z of its Applied-Upstream, or nothing
+	sed -n '/^---$/q; s/^Applied-Upstream: \([0-9][0-9.]*\),.*/\1/p' "$1" | head -1
+}
+dropped=()
 n=0
 stopped=
 for p in "${patches[@]}"; do
 	n=$((n + 1))
 	if [ -n "$stopped" ]; then
 		printf '%s\tnot tried (after a conflict)\t-\t-\n' "$p" >>"$TSV"
+		continue
+	fi
+	up=$(applied_upstream "$series/$p")
+	if [ -n "$up" ] && dpkg --compare-versions "$newup" ge "$up"; then
+		printf '%s\tdropped: upstream has it since %s (Applied-Upstream)\t-\t-\n' \
+			"$p" "$up" >>"$TSV"
+		dropped+=("$p")
 		continue
 	fi
 	dry=$(patch -d "$TREE" -p1 -F0 --dry-run <"$series/$p" 2>&1 || true)
@@ -273,7 +291,13 @@ if [ -n "$DRY" ]; then
 	exit 0
 fi
 changed=0
+for p in "${dropped[@]}"; do
+	rm -f "$series/$p"
+	sed -i "/^$(printf '%s' "$p" | sed 's/[.[\*^$/]/\\&/g')\$/d" "$series/series"
+	echo "dropped $p from the series: upstream $newup has it (Applied-Upstream)"
+done
 for p in "${patches[@]}"; do
+	[ -f "$WORK/refreshed/$p" ] || continue	# dropped
 	if ! cmp -s "$WORK/refreshed/$p" "$series/$p"; then
 		cp "$WORK/refreshed/$p" "$series/$p"
 		changed=$((changed + 1))

@@ -263,6 +263,11 @@ uint64_t kvmt_hcount_get(const struct kvmt_hcount *hc, unsigned long opcode);
 /* mfmsr rt / mtmsrd rs,l (l=1: only EE and RI) */
 #define KVMT_MFMSR(rt)		(KVMT_OP(31) | KVMT_RT(rt) | (83u << 1))
 #define KVMT_MTMSRD(rs, l)	(KVMT_OP(31) | KVMT_RT(rs) | ((uint32_t)(l) << 16) | (178u << 1))
+/* lwarx rt,ra,rb / stwcx. rs,ra,rb / mfcr rt */
+#define KVMT_LWARX(rt, ra, rb)	(KVMT_OP(31) | KVMT_RT(rt) | KVMT_RA(ra) | KVMT_RB(rb) | (20u << 1))
+#define KVMT_STWCX(rs, ra, rb)	(KVMT_OP(31) | KVMT_RT(rs) | KVMT_RA(ra) | KVMT_RB(rb) | \
+				 (150u << 1) | 1u)
+#define KVMT_MFCR(rt)		(KVMT_OP(31) | KVMT_RT(rt) | (19u << 1))
 /* sc 1 (hypervisor call) */
 #define KVMT_SC1		0x44000022u
 /* b off (relative, bytes) / blt off / bne off (cr0) */

@@ -2,7 +2,8 @@
 /*
  * l2-suite: what an L1 KVM must do for its L2s, case by case, as TAP.
  *
- *   l2-suite [--list] [--trips=N] [--smp-trips=N] [--cycles=N] [CASE...]
+ *   l2-suite [--list] [--trips=N] [--smp-trips=N] [--cycles=N] [--starts=N]
+ *            [CASE...]
  *
  * Every case creates its own VM(s), runs real-mode little-endian L2 code
  * built with kvmt's assembler and checks what crosses the /dev/kvm API.
@@ -41,7 +42,8 @@ static struct {
 	long smp_trips;		/* smp4, twovm: per vCPU */
 	int cycles;		/* lifecycle */
 	int keep_vms;		/* lifecycle: leak on purpose (checks the check) */
-} opt = { 100000, 2000, 1000, 0 };
+	int starts;		/* smpstart: starts per kind of L2 */
+} opt = { 100000, 2000, 1000, 0, 50 };
 
 #define MAX_RESULTS 32
 
@@ -538,6 +540,117 @@ static void case_pagefault(struct l2case *c)
  * Vector code: report the vector and SRR0/SRR1/MSR with an hcall, then
  * return to the interrupted code (sc clobbers SRR0/1, so restore them).
  */
+/*
+ * dirtylog: the L1's dirty log must see every page its L2 writes.  The
+ * memslot logs dirty pages; in each round the L2 reads, then writes, a
+ * doubleword in each of DL_PAGES 64K pages (the pattern of the round),
+ * then exits; userspace harvests the log (KVM_GET_DIRTY_LOG, which also
+ * clears it: how QEMU's live migration finds pages to send again) and
+ * checks every page is in it, and holds the pattern.  KVM takes the log
+ * from the C (changed) bits of its partition-scoped PTEs and leaves the
+ * PTEs writable when it clears C: the first store after that must fault
+ * for C to be set.  With the load first, an L0 that granted write
+ * permission on the load's translation let the store through unseen.
+ */
+#define DL_PAGES	64
+#define DL_ROUNDS	6
+#define DL_BASE		(1 * MiB)
+#define DL_STRIDE	0x10000UL
+#define DL_DONE		0x1d1d
+
+static void case_dirtylog(struct l2case *c)
+{
+	struct kvm_userspace_memory_region region;
+	struct kvm_dirty_log log;
+	struct kvmt_code code;
+	struct kvmt_vcpu vcpu;
+	struct kvmt_vm vm;
+	uint64_t *bitmap = NULL, round_at, inner_at, ret;
+	long page = sysconf(_SC_PAGESIZE);
+	size_t mem = DL_BASE + DL_PAGES * DL_STRIDE, nbits;
+	int r, p, cap, ok = 1, missing_total = 0;
+
+	kvmt_code_init(&code);
+	kvmt_emit(&code, KVMT_LI(0, 0));
+	kvmt_emit(&code, KVMT_LI(9, 1));		/* round 1's pattern */
+	round_at = kvmt_code_here(&code);
+	kvmt_emit_li64(&code, 6, DL_BASE);
+	kvmt_emit(&code, KVMT_LI(10, DL_PAGES));
+	inner_at = kvmt_code_here(&code);
+	kvmt_emit(&code, KVMT_LD(7, 0, 6));		/* load first ... */
+	kvmt_emit(&code, KVMT_STD(9, 0, 6));		/* ... then store */
+	kvmt_emit(&code, KVMT_ADDIS(6, 6, DL_STRIDE >> 16));
+	kvmt_emit(&code, KVMT_ADDI(10, 10, -1));
+	kvmt_emit(&code, KVMT_CMPD(10, 0));
+	kvmt_emit(&code, KVMT_BNE(inner_at - kvmt_code_here(&code)));
+	kvmt_emit(&code, KVMT_LI(4, DL_DONE));
+	kvmt_emit_hcall(&code, KVMT_H_TEST);
+	kvmt_emit(&code, KVMT_MR(9, 4));		/* next pattern from userspace */
+	kvmt_emit(&code, KVMT_B(round_at - kvmt_code_here(&code)));
+	if (setup(c, &vm, &vcpu, mem, &code))
+		return not_reached(c, "no VM");
+	memset(&region, 0, sizeof(region));
+	region.slot = 0;
+	region.flags = KVM_MEM_LOG_DIRTY_PAGES;
+	region.memory_size = vm.mem_size;
+	region.userspace_addr = (uintptr_t)vm.mem;
+	if (ioctl(vm.vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0) {
+		kvmt_diag("KVM_SET_USER_MEMORY_REGION(KVM_MEM_LOG_DIRTY_PAGES): %s",
+			  strerror(errno));
+		teardown(&vm, &vcpu);
+		return not_reached(c, "no dirty logging");
+	}
+	cap = ioctl(vm.vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2);
+	kvmt_diag("L1 page size %ld; KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 %d (so the log is "
+		  "cleared by KVM_GET_DIRTY_LOG%s)", page, cap,
+		  cap > 0 ? "; KVM_CLEAR_DIRTY_LOG not used" : ", no KVM_CLEAR_DIRTY_LOG");
+	nbits = vm.mem_size / page;
+	bitmap = calloc((nbits + 63) / 64, 8);
+	if (!bitmap) {
+		teardown(&vm, &vcpu);
+		return not_reached(c, "out of memory");
+	}
+	for (r = 1; ok && r <= DL_ROUNDS; r++) {
+		int missing = 0, wrong = 0;
+
+		if (kvmt_run_hcall(&vcpu, "round done") ||
+		    vcpu.run->papr_hcall.args[0] != DL_DONE) {
+			kvmt_diag("round %d: the L2 did not finish its writes (r4 %#llx)", r,
+				  (unsigned long long)vcpu.run->papr_hcall.args[0]);
+			ok = 0;
+			break;
+		}
+		memset(&log, 0, sizeof(log));
+		log.slot = 0;
+		log.dirty_bitmap = bitmap;
+		memset(bitmap, 0, (nbits + 63) / 64 * 8);
+		if (ioctl(vm.vm_fd, KVM_GET_DIRTY_LOG, &log) < 0) {
+			kvmt_diag("round %d: KVM_GET_DIRTY_LOG: %s", r, strerror(errno));
+			ok = 0;
+			break;
+		}
+		for (p = 0; p < DL_PAGES; p++) {
+			uint64_t gpa = DL_BASE + p * DL_STRIDE;
+			uint64_t bit = gpa / page;
+
+			if (!(bitmap[bit / 64] & (1ULL << (bit % 64))))
+				missing++;
+			if (*(uint64_t *)((char *)vm.mem + gpa) != (uint64_t)r)
+				wrong++;
+		}
+		kvmt_diag("round %d: %d of %d written pages not in the dirty log, %d without "
+			  "the pattern", r, missing, DL_PAGES, wrong);
+		missing_total += missing;
+		if (missing || wrong)
+			ok = 0;
+		ret = r + 1;
+		kvmt_hcall_return(&vcpu, KVMT_H_SUCCESS, &ret, 1);
+	}
+	result(c, ok && !missing_total);
+	free(bitmap);
+	teardown(&vm, &vcpu);
+}
+
 static void emit_vector(struct kvmt_code *v, uint64_t vec)
 {
 	kvmt_code_init(v);
@@ -805,6 +918,152 @@ static void case_illegal(struct l2case *c)
 	teardown(&vm, &vcpu);
 }
 
+/*
+ * prefixed: an illegal prefixed instruction (an MLS prefix with suffix word
+ * 0) must reach the L2 as a program interrupt with SRR1[34] (prefixed)
+ * set, as well as SRR1[44]: the L0 reports the bit in the exit MSR
+ * (HSRR1), and the L1 copies it into the SRR1 it builds.
+ */
+#define SRR1_PREFIXED	0x20000000ULL
+
+static void case_prefixed(struct l2case *c)
+{
+	struct kvmt_code code, vec;
+	struct kvmt_vcpu vcpu;
+	struct kvmt_vm vm;
+	uint64_t bad_pc;
+	const __u64 *a;
+	int rc, ok;
+
+	kvmt_code_init(&code);
+	kvmt_emit(&code, KVMT_LI(4, 0));
+	bad_pc = CODE_GPA + kvmt_code_here(&code);
+	kvmt_emit(&code, 0x06000000);	/* MLS prefix (within one 64-byte block) */
+	kvmt_emit(&code, 0x00000000);	/* suffix: primary opcode 0 */
+	kvmt_emit(&code, KVMT_B(0));
+	if (setup(c, &vm, &vcpu, 1 * MiB, &code))
+		return not_reached(c, "no VM");
+	emit_vector(&vec, 0x700);
+	rc = put_trap_vectors(&vm);
+	if (!rc)
+		rc = kvmt_code_put(&vm, 0x700, &vec);
+	if (!rc)
+		rc = set_ile(&vcpu, NULL);
+	if (rc) {
+		kvmt_diag("vector/LPCR[ILE] setup: %s", strerror(-rc));
+		teardown(&vm, &vcpu);
+		return not_reached(c, "setup failed");
+	}
+	ok = kvmt_run_hcall(&vcpu, "after the illegal prefixed instruction") == 0;
+	a = vcpu.run->papr_hcall.args;
+	if (ok && a[0] != 0x700) {
+		kvmt_diag("expected the 0x700 handler, got r4=%#llx (SRR0 %#llx SRR1 %#llx)",
+			  (unsigned long long)a[0], (unsigned long long)a[1],
+			  (unsigned long long)a[2]);
+		ok = 0;
+	}
+	if (ok && (a[1] != bad_pc || !(a[2] & SRR1_PROGILL) || !(a[2] & SRR1_PREFIXED))) {
+		kvmt_diag("program interrupt: SRR0 %#llx (want %#llx), SRR1 %#llx "
+			  "(want bits %#llx illegal and %#llx prefixed)",
+			  (unsigned long long)a[1], (unsigned long long)bad_pc,
+			  (unsigned long long)a[2], SRR1_PROGILL, SRR1_PREFIXED);
+		ok = 0;
+	}
+	result(c, ok);
+	teardown(&vm, &vcpu);
+}
+
+/*
+ * stwcx: a store conditional to an address that is not a multiple of 4
+ * takes an alignment interrupt (0x600) in the L2, reservation or not, with
+ * SRR0 at the stwcx. and DAR the address; an aligned lwarx/stwcx. pair
+ * still succeeds.  The interrupt is the L2's own: only the L0's CPU
+ * emulation is involved.
+ */
+static void case_stwcx(struct l2case *c)
+{
+	struct kvmt_code code, vec;
+	struct kvmt_vcpu vcpu;
+	struct kvmt_vm vm;
+	uint64_t bad_pc, dar = 0, after;
+	const __u64 *a;
+	uint32_t *word;
+	int rc, ok;
+
+	kvmt_code_init(&code);
+	/* lwarx/stwcx. of DATA_GPA + 1, then report CR (r5) */
+	kvmt_emit_li64(&code, 6, DATA_GPA);
+	kvmt_emit(&code, KVMT_LWARX(7, 0, 6));
+	kvmt_emit(&code, KVMT_ADDI(7, 7, 1));
+	kvmt_emit(&code, KVMT_STWCX(7, 0, 6));
+	kvmt_emit(&code, KVMT_MFCR(5));
+	kvmt_emit(&code, KVMT_LI(4, 1));
+	kvmt_emit_hcall(&code, KVMT_H_TEST);
+	/* unaligned, no reservation */
+	kvmt_emit_li64(&code, 6, DATA_GPA + 0x102);
+	bad_pc = CODE_GPA + kvmt_code_here(&code);
+	kvmt_emit(&code, KVMT_STWCX(7, 0, 6));
+	after = CODE_GPA + kvmt_code_here(&code);
+	kvmt_emit(&code, KVMT_MFCR(5));
+	kvmt_emit(&code, KVMT_LI(4, 2));
+	kvmt_emit_hcall(&code, KVMT_H_TEST);
+	kvmt_emit(&code, KVMT_B(0));
+	if (setup(c, &vm, &vcpu, 1 * MiB, &code))
+		return not_reached(c, "no VM");
+	emit_vector(&vec, 0x600);
+	rc = put_trap_vectors(&vm);
+	if (!rc)
+		rc = kvmt_code_put(&vm, 0x600, &vec);
+	if (!rc)
+		rc = set_ile(&vcpu, NULL);
+	if (rc) {
+		kvmt_diag("vector/LPCR[ILE] setup: %s", strerror(-rc));
+		teardown(&vm, &vcpu);
+		return not_reached(c, "setup failed");
+	}
+	word = (uint32_t *)((char *)vm.mem + DATA_GPA);
+	*word = 41;
+	a = vcpu.run->papr_hcall.args;
+	ok = kvmt_run_hcall(&vcpu, "after the aligned lwarx/stwcx.") == 0;
+	if (ok && (a[0] != 1 || !(a[1] & 0x20000000) || *word != 42)) {
+		kvmt_diag("aligned lwarx/stwcx.: r4 %#llx, CR %#llx (want CR0[EQ]), word %u "
+			  "(want 42)", (unsigned long long)a[0], (unsigned long long)a[1],
+			  *word);
+		ok = 0;
+	}
+	result(c, ok);
+	if (!ok) {
+		teardown(&vm, &vcpu);
+		return not_reached(c, "the aligned pair failed");
+	}
+	kvmt_hcall_return(&vcpu, KVMT_H_SUCCESS, NULL, 0);
+	ok = kvmt_run_hcall(&vcpu, "after the unaligned stwcx.") == 0;
+	if (ok && a[0] == 2) {
+		kvmt_diag("no alignment interrupt: the stwcx. at %#llx went on to %#llx "
+			  "with CR %#llx", (unsigned long long)bad_pc,
+			  (unsigned long long)after, (unsigned long long)a[1]);
+		ok = 0;
+	} else if (ok && a[0] != 0x600) {
+		kvmt_diag("expected the 0x600 handler, got r4=%#llx (SRR0 %#llx SRR1 %#llx)",
+			  (unsigned long long)a[0], (unsigned long long)a[1],
+			  (unsigned long long)a[2]);
+		ok = 0;
+	}
+	if (ok) {
+		rc = kvmt_get_reg64(&vcpu, KVM_REG_PPC_DAR, &dar);
+		if (rc || a[1] != bad_pc || dar != DATA_GPA + 0x102) {
+			kvmt_diag("alignment interrupt: SRR0 %#llx (want %#llx), DAR %#llx "
+				  "(want %#llx) %s", (unsigned long long)a[1],
+				  (unsigned long long)bad_pc, (unsigned long long)dar,
+				  (unsigned long long)(DATA_GPA + 0x102),
+				  rc ? strerror(-rc) : "");
+			ok = 0;
+		}
+	}
+	result(c, ok);
+	teardown(&vm, &vcpu);
+}
+
 /* ---- threads: 4 vCPUs of one VM; 2 VMs at once ------------------------------ */
 
 struct worker {
@@ -930,6 +1189,158 @@ static void case_smp4(struct l2case *c)
 	for (i = 0; i < made; i++)
 		kvmt_vcpu_destroy(&w[i].vcpu);
 	kvmt_vm_destroy(&vm);
+}
+
+/*
+ * smpstart: many starts in a row of an L2 with 2 vCPUs, and of one with 2
+ * threads per core (KVM_CAP_PPC_SMT 2, as QEMU's -smp 2,threads=2), each
+ * vCPU in its own thread.  Every vCPU reports "up" with an hcall, then
+ * spins without ever exiting; a timer of its own thread (an L1 timer on
+ * the CPU that runs it) interrupts KVM_RUN after SPIN_MS.  The L1 gets the
+ * CPU back from its L2 only through the time limit it gives the L0 at
+ * every entry (HDEC): when that limit had already passed at the entry and
+ * the L0 ignored it, the L2 kept the CPU, the timer could not fire and
+ * the start stalled (until an RCU stall IPI after ~20 s).  A KVM_RUN that
+ * takes more than STALL_MS is a stall.
+ */
+#define SPIN_MS		30
+#define STALL_MS	3000
+
+struct starter {
+	struct kvmt_vcpu vcpu;
+	double run_ms;
+	int err;		/* 0: came back with EINTR; else what went wrong */
+};
+
+static void on_sigusr1(int sig)
+{
+	(void)sig;
+}
+
+static void *starter_main(void *arg)
+{
+	struct starter *s = arg;
+	struct itimerspec its = { .it_value = { 0, SPIN_MS * 1000000L } };
+	struct sigevent sev;
+	timer_t timer;
+	double t0;
+	int rc;
+
+	s->err = -1;
+	if (kvmt_run_hcall(&s->vcpu, "vCPU up"))
+		return NULL;
+	memset(&sev, 0, sizeof(sev));
+	sev.sigev_notify = SIGEV_THREAD_ID;
+	sev.sigev_signo = SIGUSR1;
+	sev._sigev_un._tid = gettid();
+	if (timer_create(CLOCK_MONOTONIC, &sev, &timer)) {
+		s->err = errno;
+		return NULL;
+	}
+	t0 = now_us();
+	timer_settime(timer, 0, &its, NULL);
+	rc = ioctl(s->vcpu.fd, KVM_RUN, 0);
+	s->run_ms = (now_us() - t0) / 1000;
+	s->err = rc < 0 ? (errno == EINTR ? 0 : errno) : EPROTO;
+	timer_delete(timer);
+	return NULL;
+}
+
+/* One start: VM, 2 vCPUs, both up and spinning, both interrupted. */
+static int one_start(const struct kvmt_code *code, int smt, double *max_ms, int *stalls)
+{
+	struct kvm_enable_cap cap = { .cap = KVM_CAP_PPC_SMT, .args = { 2, 0 } };
+	struct starter s[2];
+	pthread_t th[2];
+	struct kvmt_vm vm;
+	sigset_t alrm;
+	int i, rc, made = 0, started = 0, ok = 1;
+
+	rc = kvmt_vm_create(&vm, 1 * MiB);
+	if (rc) {
+		kvmt_diag("KVM_CREATE_VM: %s", strerror(-rc));
+		return -1;
+	}
+	if (smt && ioctl(vm.vm_fd, KVM_ENABLE_CAP, &cap) < 0) {
+		kvmt_diag("KVM_ENABLE_CAP(KVM_CAP_PPC_SMT, 2): %s", strerror(errno));
+		ok = 0;
+	}
+	rc = ok ? kvmt_code_put(&vm, CODE_GPA, code) : 0;
+	for (; ok && !rc && made < 2; made++) {
+		memset(&s[made], 0, sizeof(s[made]));
+		rc = kvmt_vcpu_create(&vm, &s[made].vcpu, made);
+		if (rc)
+			break;
+		rc = kvmt_set_pc(&s[made].vcpu, CODE_GPA, KVMT_MSR_REAL_LE);
+	}
+	if (rc) {
+		kvmt_diag("vCPU setup: %s", strerror(-rc));
+		ok = 0;
+	}
+	/* the threads inherit this thread's mask: SIGALRM open for them */
+	for (; ok && started < 2; started++)
+		if (pthread_create(&th[started], NULL, starter_main, &s[started])) {
+			kvmt_diag("pthread_create failed");
+			ok = 0;
+			break;
+		}
+	/* the watchdog's SIGALRM must interrupt a vCPU thread, not the joins */
+	sigemptyset(&alrm);
+	sigaddset(&alrm, SIGALRM);
+	pthread_sigmask(SIG_BLOCK, &alrm, NULL);
+	for (i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	pthread_sigmask(SIG_UNBLOCK, &alrm, NULL);
+	for (i = 0; ok && i < 2; i++) {
+		if (s[i].err) {
+			kvmt_diag("vCPU %d: %s", i, s[i].err > 0 ? strerror(s[i].err) : "not up");
+			ok = 0;
+		}
+		if (s[i].run_ms > *max_ms)
+			*max_ms = s[i].run_ms;
+		if (s[i].run_ms > STALL_MS) {
+			kvmt_diag("vCPU %d: KVM_RUN came back after %.0f ms (timer at %d ms)",
+				  i, s[i].run_ms, SPIN_MS);
+			(*stalls)++;
+		}
+	}
+	for (i = 0; i < made; i++)
+		kvmt_vcpu_destroy(&s[i].vcpu);
+	kvmt_vm_destroy(&vm);
+	return ok ? 0 : -1;
+}
+
+static void case_smpstart(struct l2case *c)
+{
+	struct sigaction sa;
+	struct kvmt_code code;
+	int smt;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigusr1;	/* no SA_RESTART: KVM_RUN returns EINTR */
+	sigaction(SIGUSR1, &sa, NULL);
+	kvmt_code_init(&code);
+	kvmt_emit(&code, KVMT_LI(4, 1));
+	kvmt_emit_hcall(&code, KVMT_H_TEST);
+	kvmt_emit(&code, KVMT_B(0));
+	for (smt = 0; smt < 2; smt++) {
+		double max_ms = 0, t0 = now_us();
+		int i, stalls = 0, failed = 0;
+
+		for (i = 0; i < opt.starts && failed < 3; i++) {
+			kvmt_watchdog(WATCHDOG_S);	/* per start, not for all */
+			if (one_start(&code, smt, &max_ms, &stalls)) {
+				kvmt_diag("%s start %d failed", smt ? "SMT2" : "2-vCPU", i + 1);
+				failed++;
+			}
+		}
+		kvmt_diag("%s L2: %d starts, %d stalls, %d failed, slowest KVM_RUN %.0f ms "
+			  "(timer %d ms), %.1f s", smt ? "2 threads per core" : "2-vCPU",
+			  i, stalls, failed, max_ms, SPIN_MS, (now_us() - t0) / 1e6);
+		kvmt_fact(smt ? "l2suite_smpstart_smt2_max_ms" : "l2suite_smpstart_max_ms",
+			  "%.0f", max_ms);
+		result(c, i == opt.starts && !stalls && !failed);
+	}
 }
 
 static void case_twovm(struct l2case *c)
@@ -2029,6 +2440,9 @@ static struct l2case cases[] = {
 	{ .name = "pagefault", .run = case_pagefault, .res = {
 		"the L2 writes every 64K page of 64 MiB; the L1 sees each value",
 	} },
+	{ .name = "dirtylog", .run = case_dirtylog, .res = {
+		"every page the L2 loads, then stores to, is in the L1's dirty log, every round",
+	} },
 	{ .name = "dec", .run = case_dec, .res = {
 		"a decrementer interrupt is delivered at 0x900 (MSR[LE] via LPCR[ILE])",
 	} },
@@ -2040,7 +2454,18 @@ static struct l2case cases[] = {
 	{ .name = "illegal", .run = case_illegal, .res = {
 		"an illegal instruction gives the L2 a program interrupt at 0x700",
 	} },
+	{ .name = "prefixed", .run = case_prefixed, .res = {
+		"an illegal prefixed instruction: program interrupt with SRR1[34] (prefixed) set",
+	} },
+	{ .name = "stwcx", .run = case_stwcx, .res = {
+		"an aligned lwarx/stwcx. pair succeeds",
+		"an unaligned stwcx. takes an alignment interrupt at 0x600 (SRR0, DAR)",
+	} },
 	{ .name = "smp4", .run = case_smp4, .res = { "4 vCPUs of one VM in 4 threads, values per vCPU intact" } },
+	{ .name = "smpstart", .run = case_smpstart, .res = {
+		"2-vCPU L2 started again and again: no vCPU keeps its L1 CPU past its timer",
+		"2-threads-per-core L2 started again and again: no stall",
+	} },
 	{ .name = "twovm", .run = case_twovm, .res = { "2 VMs run at once, each sees only its own memory and values" } },
 	{ .name = "lifecycle", .run = case_lifecycle, .res = {
 		"VM create, vCPU create, run, destroy: every cycle works",
@@ -2142,7 +2567,7 @@ static void fill_onereg_names(struct l2case *c)
 static void usage(void)
 {
 	fprintf(stderr, "usage: l2-suite [--list] [--trips=N] [--smp-trips=N] [--cycles=N] "
-		"[--keep-vms] [CASE...]\n");
+		"[--starts=N] [--keep-vms] [CASE...]\n");
 	exit(2);
 }
 
@@ -2182,6 +2607,8 @@ int main(int argc, char **argv)
 			opt.smp_trips = num_arg(a, "--smp-trips=");
 		} else if (!strncmp(a, "--cycles=", 9)) {
 			opt.cycles = num_arg(a, "--cycles=");
+		} else if (!strncmp(a, "--starts=", 9)) {
+			opt.starts = num_arg(a, "--starts=");
 		} else if (!strcmp(a, "--keep-vms")) {
 			opt.keep_vms = 1;
 		} else if (!strcmp(a, "--list")) {

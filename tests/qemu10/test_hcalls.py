@@ -24,6 +24,22 @@ def still_works(l1):
     return guest
 
 
+# ---------------------------------------------------------------- qtest hcall
+@pytest.mark.parametrize("opcode,name", [(H_GUEST_RUN_VCPU, "H_GUEST_RUN_VCPU"),
+                                         (0xF804, "H_ENTER_NESTED")])
+def test_qtest_refuses_to_enter_an_l2(l1, opcode, name):
+    """Entering an L2 from the qtest command would leave the vCPU in L2
+    context with nothing running it: refused with a clear error, and
+    nothing changed (the guest still runs from guest code, test_l2_runs)."""
+    guest = still_works(l1)
+    with pytest.raises(AssertionError) as e:
+        l1.l0.hcall(opcode, 0, guest, 0)
+    msg = str(e.value)
+    assert "FAIL" in msg and name in msg and "guest code" in msg, msg
+    # the vCPU is still the L1's: other hcalls work
+    assert l1.create_vcpu(guest, 1) == H_SUCCESS
+
+
 # ---------------------------------------------------------------- capabilities
 def test_get_capabilities_offers_p10(l0):
     rc, out = l0.hcall(H_GUEST_GET_CAPABILITIES, 0)

@@ -1,10 +1,13 @@
 """L2 entries and exits, without an L1 kernel: the L2 counters of the L1's
 VPA, interrupts the L1 asks the L0 to deliver (DPDES, LPCR[MER]), the
 exit path.  qtest plays the L1 (registers its VPA, creates an L2, sets its
-state, makes H_GUEST_RUN_VCPU), QMP lets the vCPU run until the L2 exits
-(its HDEC expiry is in the past, so it exits at once, unless a test says
-otherwise) and the L1 resumes, where it spins on `b .`; then the VPA and
-the L2 state are read back."""
+state); a small L1 program makes H_GUEST_RUN_VCPU with `sc 1` each time
+the test asks for a run (the qtest hcall command refuses it: nothing would
+run the vCPU in the L2), QMP lets the vCPU run until the L2 exits (its
+HDEC expiry is in the past, so it exits at once, unless a test says
+otherwise) and the L1 is back in its loop; then the VPA and the L2 state
+are read back.  The later tests map the L2's memory (partition scope) and
+run real L2 code: the time limit, the prefix bit, alignment, the C bit."""
 import struct
 import time
 
@@ -16,8 +19,44 @@ ROOT = 0x2010000       # L2 partition-scoped radix root, 64 KiB, all invalid
 PROCTBL = 0x2020000
 RUN_IN = 0x2030000
 RUN_OUT = 0x2031000
-L1_NIP = 0x100         # where the stopped vCPU resumes as the L1
+L1_NIP = 0x100         # where the vCPU starts: the L1 program below
 B_DOT = bytes.fromhex("48000000")
+# The L1 program's mailbox (real addresses < 32 KiB: `ld rX,slot(0)`)
+SLOT_GUEST, SLOT_GO, SLOT_DONE, SLOT_RC, SLOT_REASON = (
+    0x7000, 0x7008, 0x7010, 0x7018, 0x7020)
+
+
+def words(*insns):
+    return b"".join(struct.pack(">I", i & 0xFFFFFFFF) for i in insns)
+
+
+def l1_program():
+    """r14 counts the runs done; whenever GO differs, H_GUEST_RUN_VCPU(0,
+    GUEST, 0), store r3 (rc) and r4 (the exit reason) and count.  (r14 and
+    r15: the qtest hcall command sets r3-r12 of this vCPU.)"""
+    def ld(rt, ds):
+        return 0xE8000000 | rt << 21 | ds
+
+    def std(rs, ds):
+        return 0xF8000000 | rs << 21 | ds
+
+    def li(rt, v):
+        return 0x38000000 | rt << 21 | (v & 0xFFFF)
+    prog = [li(14, 0),
+            ld(15, SLOT_GO),                # loop:
+            0x7C2F7000,                     # cmpd r15,r14
+            0x4182FFF8,                     # beq loop
+            ld(5, SLOT_GUEST),
+            li(3, H_GUEST_RUN_VCPU),
+            li(4, 0),
+            li(6, 0),
+            0x44000022,                     # sc 1
+            std(3, SLOT_RC),
+            std(4, SLOT_REASON),
+            0x39CE0001,                     # addi r14,r14,1
+            std(14, SLOT_DONE)]
+    prog.append(0x48000000 | ((4 - 4 * len(prog)) & 0x3FFFFFC))  # b loop
+    return words(*prog)
 
 
 def counters(l0):
@@ -27,8 +66,9 @@ def counters(l0):
 
 def setup_l2(l0, enable=1, l2_state=()):
     l1 = NestedL1(l0)
-    # the L1 spins where it resumes after each L2 exit
-    l0.write(L1_NIP, B_DOT)
+    # the L1: waits for a run request, makes H_GUEST_RUN_VCPU, loops
+    l0.write(L1_NIP, l1_program())
+    l0.write(SLOT_GUEST, bytes(0x28))   # (firmware was loaded there)
     # its VPA: size at 0x4, counters enabled at 0xBC
     l0.write(VPA, bytes(1024))
     l0.write(VPA + 4, struct.pack(">H", 1024))
@@ -53,23 +93,23 @@ def setup_l2(l0, enable=1, l2_state=()):
     return l1, guest
 
 
-def run_l2(l0, guest):
-    """H_GUEST_RUN_VCPU, then let the vCPU run until the L1 is back."""
-    l0.hcall(H_GUEST_RUN_VCPU, 0, guest, 0)
+def run_l2(l0, guest, timeout=30):
+    """One H_GUEST_RUN_VCPU by the L1 program, the vCPU running until the
+    L1 is back in its loop.  -> the exit reason."""
+    runs = l0.read_u64(SLOT_DONE) + 1
+    l0.write(SLOT_GUEST, u64(guest))
+    l0.write(SLOT_GO, u64(runs))
     l0.qmp_cmd("cont")
     # the L2 exits at once; give a loaded machine time to get there
-    deadline = time.monotonic() + 30
-    while True:
+    deadline = time.monotonic() + timeout
+    while l0.read_u64(SLOT_DONE) != runs and time.monotonic() < deadline:
         time.sleep(0.05)
-        regs = l0.registers()
-        if regs.get("nip") == L1_NIP or time.monotonic() > deadline:
-            break
-    time.sleep(0.05)
     l0.qmp_cmd("stop")
-    regs = l0.registers()
-    assert regs.get("nip") == L1_NIP, regs
-    assert regs.get("r3") == H_SUCCESS, regs
-    return regs.get("r4")            # the exit reason
+    done = l0.read_u64(SLOT_DONE)
+    assert done == runs, (f"H_GUEST_RUN_VCPU did not return to the L1 "
+                          f"within {timeout} s: {l0.registers()}")
+    assert l0.read_u64(SLOT_RC) == H_SUCCESS
+    return l0.read_u64(SLOT_REASON)
 
 
 def test_counters_count_and_accumulate(l0):
@@ -153,3 +193,152 @@ def test_lpcr_mer_external_reaches_the_l2(l0):
     regs = run_ee_l2(l0, element(GSID_LPCR, u64(LPCR_MER)))
     assert regs[GSID_NIA] == 0x500, regs
     assert regs[GSID_SRR1] & 0x8000
+
+
+# ---- L2 code in mapped memory ------------------------------------------
+# The L2's first GiB is mapped onto the L1's (identity: L2 real address =
+# L1 real address) by one 1 GiB partition-scoped leaf, so L2 code and
+# vectors are written at their own addresses.  The L2 runs big-endian in
+# real mode.  An illegal instruction (word 0) ends a run with an emulation
+# assist (0xE40) at a known NIA.
+L1DIR = 0x2050000
+L2_CODE = 0x8000
+L2_DATA = 0x1000
+PTE_LEAF = 0xC000000000000000          # valid, leaf
+PTE_R, PTE_C, PTE_RWX = 0x100, 0x80, 0x7
+ILLEGAL = 0x00000000
+GSID_SRR0 = 0x1027
+GSID_DAR = 0x1029
+GSID_HDSISR = 0xF001
+GSID_HEIR = 0xF002
+SRR1_PREFIXED = 0x20000000             # SRR1 bit 34
+DSISR_ATOMIC_RC = 0x00040000
+
+
+def map_l2(l0, pte_bits=PTE_R | PTE_C | PTE_RWX):
+    l0.write(ROOT, u64(0x8000000000000000 | L1DIR | 9))
+    l0.write(L1DIR, u64(PTE_LEAF | pte_bits))
+
+
+def l2_with_code(l0, code, *state):
+    l0.write(L2_CODE, code)
+    l1, guest = setup_l2(l0, l2_state=(element(GSID_NIA, u64(L2_CODE)),)
+                         + state)
+    return l1, guest
+
+
+def run_output(l0):
+    """The elements of the H_GUEST_RUN_VCPU output buffer -> {id: int}."""
+    n = struct.unpack(">I", l0.read(RUN_OUT, 4))[0]
+    raw = l0.read(RUN_OUT + 4, 0x400)
+    out, off = {}, 0
+    for _ in range(n):
+        gsid, size = struct.unpack(">HH", raw[off:off + 4])
+        out[gsid] = int.from_bytes(raw[off + 4:off + 4 + size], "big")
+        off += 4 + size
+    return out
+
+
+def test_time_limit_already_passed_ends_the_run(l0):
+    """The L1 asks for a time limit that has passed (HDEC expiry 1) and
+    the L2 spins on `b .`: the run must end at once with HDEC (0x980),
+    every time.  QEMU's HDEC is edge-triggered and a negative HDEC stored
+    over the stale negative one raised nothing: the L2 ran on and the L1
+    never got its CPU back (SMP L2 starts stalled the L1; patch 0016)."""
+    l1, guest = l2_with_code(l0, B_DOT)
+    map_l2(l0)
+    for _ in range(3):
+        assert run_l2(l0, guest, timeout=10) == 0x980
+        assert run_output(l0).get(GSID_NIA, L2_CODE) == L2_CODE
+
+
+FAR = (element(GSID_HDEC_EXPIRY_TB, u64(1 << 40)),)   # no HDEC exit
+
+
+def test_prefixed_illegal_instruction_keeps_srr1_34(l0):
+    """An illegal prefixed instruction (MLS prefix, suffix word 0) exits
+    with an emulation assist whose MSR has bit 34 (prefixed) set, as HSRR1
+    has: the L1 passes it on in the program interrupt it reflects.  The
+    L0 masked it away with the MSR mask (patch 0017)."""
+    l1, guest = l2_with_code(l0, words(0x06000000, ILLEGAL, ILLEGAL), *FAR)
+    map_l2(l0)
+    assert run_l2(l0, guest) == 0xE40
+    out = run_output(l0)
+    assert out[GSID_NIA] == L2_CODE, out
+    assert out[GSID_HEIR] == 0x0600000000000000, hex(out[GSID_HEIR])
+    assert out[GSID_MSR] & SRR1_PREFIXED, hex(out[GSID_MSR])
+    # a word instruction has it clear
+    l0.write(L2_CODE, words(ILLEGAL))
+    assert run_l2(l0, guest) == 0xE40
+    out = run_output(l0)
+    assert out[GSID_NIA] == L2_CODE and not out[GSID_MSR] & SRR1_PREFIXED, out
+    # the L1 gives the MSR with bit 34 back: the run still works
+    rc, vals = l1.get_state(guest, 0, [(GSID_MSR, 8)])
+    assert rc == H_SUCCESS
+    msr = struct.unpack(">Q", vals[GSID_MSR])[0]
+    assert l1.set_state(guest, 0, gsb(
+        element(GSID_MSR, u64(msr | SRR1_PREFIXED)),
+        element(GSID_NIA, u64(L2_CODE)))) == H_SUCCESS
+    assert run_l2(l0, guest) == 0xE40
+
+
+def test_hcall_exit_msr_has_no_srr1_lev(l0):
+    """An hcall (sc 1) exits through SRR1, where ISA 3.1 puts LEV (bits
+    42:43): the MSR reported is the MSR bits only (KVM_GET_REGS in the L1
+    shows it)."""
+    l1, guest = l2_with_code(l0, words(0x44000022, ILLEGAL), *FAR)
+    map_l2(l0)
+    assert run_l2(l0, guest) == 0xC00
+    out = run_output(l0)
+    rc, vals = l1.get_state(guest, 0, [(GSID_MSR, 8)])
+    assert rc == H_SUCCESS
+    msr = struct.unpack(">Q", vals[GSID_MSR])[0]
+    assert msr == 0x8000000000000000, (hex(msr), out)
+
+
+def test_unaligned_stwcx_takes_the_alignment_interrupt(l0):
+    """stwcx. to an address that is not a multiple of 4, with no
+    reservation: an alignment interrupt in the L2 (0x600, SRR0 at the
+    stwcx., DAR the address).  TCG let it fail with CR0[EQ]=0 and went on
+    (patch 0018).  The L2's 0x600 vector holds an illegal instruction, so
+    the run ends there."""
+    l0.write(0x600, words(ILLEGAL))
+    l1, guest = l2_with_code(l0, words(
+        0x38C00000 | (L2_DATA + 1),    # li r6,L2_DATA+1
+        0x7CA0312D,                    # stwcx. r5,0,r6
+        ILLEGAL), *FAR)
+    map_l2(l0)
+    assert run_l2(l0, guest) == 0xE40
+    out = run_output(l0)
+    rc, vals = l1.get_state(guest, 0, [(GSID_SRR0, 8), (GSID_DAR, 8)])
+    assert rc == H_SUCCESS
+    srr0, dar = (struct.unpack(">Q", vals[i])[0] for i in (GSID_SRR0, GSID_DAR))
+    assert out[GSID_NIA] == 0x600, (
+        f"no alignment interrupt: the L2 went on to {out[GSID_NIA]:#x}")
+    assert srr0 == L2_CODE + 4 and dar == L2_DATA + 1, (hex(srr0), hex(dar))
+
+
+def test_store_after_load_sets_the_c_bit(l0):
+    """The L2's memory is mapped with C (changed) clear.  A load from a
+    page, then a store to it: the store must exit with an HDSI whose
+    HDSISR says R/C (so that the L1 sets C, which is how KVM's dirty log
+    sees the page).  The load filled the TLB with write permission and
+    the store went through unseen (patch 0019)."""
+    l1, guest = l2_with_code(l0, words(
+        0x38C00000 | L2_DATA,          # li r6,L2_DATA
+        0xE8E60000,                    # ld r7,0(r6)
+        0xF8E60000,                    # std r7,0(r6)
+        ILLEGAL), *FAR)
+    map_l2(l0, PTE_R | PTE_RWX)
+    reason = run_l2(l0, guest)
+    out = run_output(l0)
+    assert reason == 0xE00, (
+        f"exit {reason:#x} at {out.get(GSID_NIA, 0):#x}: the store did "
+        "not fault")
+    assert out[GSID_NIA] == L2_CODE + 8, out
+    assert out[GSID_HDSISR] & DSISR_ATOMIC_RC, hex(out[GSID_HDSISR])
+    # the L1 sets C and resumes: the store goes through, the run ends at
+    # the illegal word after it
+    map_l2(l0)
+    assert run_l2(l0, guest) == 0xE40
+    assert run_output(l0)[GSID_NIA] == L2_CODE + 12

@@ -57,7 +57,15 @@ def test_patch_form(patch):
     assert re.search(r"^From: nestedv2 maintainers <", head, re.M)
     assert re.search(r"^Subject: \[PATCH\] \S", head, re.M)
     assert SOB in head
-    assert re.search(r"^Forwarded: no$", head, re.M)
+    # a fix upstream has too says where (make rebase drops it from that
+    # version on); the others are not forwarded yet
+    up = re.search(r"^Applied-Upstream: (\d+\.\d+\.\d+), commit:([0-9a-f]{10,40})$",
+                   head, re.M)
+    if up:
+        assert re.search(r"^Forwarded: not-needed$", head, re.M)
+        assert up.group(2) in head.split("\n\n", 1)[1], "the message names the commit"
+    else:
+        assert re.search(r"^Forwarded: no$", head, re.M)
     assert re.search(r"^Origin: vendor, nestedv2$", head, re.M)
     body = head.split("\n\n", 1)[1]
     # a real message: several lines saying why, not only what
@@ -98,3 +106,10 @@ def test_each_patch_builds():
     assert s["bisect"] == "ok"
     if s.get("bisect_series") != series_id():
         skip_manual("qemu-l0-bisect", "the series changed since it ran")
+
+
+def test_upstream_backports_are_marked():
+    """0001 does what upstream commit 46d03bb23d (QEMU 10.0.4) does."""
+    with open(os.path.join(SERIES_DIR, series_patches()[0])) as f:
+        head = f.read().partition("\n---\n")[0]
+    assert "Applied-Upstream: 10.0.4, commit:46d03bb23d" in head

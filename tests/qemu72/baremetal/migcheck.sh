@@ -22,6 +22,14 @@
 #                      "migcheck: ready")
 #   MIGCHECK_LOAD_ONLY=1  stop once the destination has loaded the stream
 #                      and runs ("migcheck: destination running", exit 0)
+#   MIGCHECK_AUTOCONVERGE=1  migrate_set_capability auto-converge on first:
+#                      a guest that keeps writing is throttled until the
+#                      migration converges instead of filling WORKDIR
+#   MIGCHECK_RAM=BYTES compare the guest RAM (0 .. BYTES) of the stopped
+#                      source after the migration with the destination's
+#                      once it has loaded the stream (started with -S,
+#                      `cont` after): `pmemsave` on both monitors, sha256sum;
+#                      a "migcheck: RAM ..." line, and FAIL when they differ
 set -eu
 
 [ $# -ge 3 ] || { echo "usage: $0 QEMU ELF WORKDIR [QEMU ARGS...]" >&2; exit 2; }
@@ -83,6 +91,8 @@ wait_for src-ser.log "$ready" "$src" ||
 	fail "source never printed '$ready' (see $dir/src-ser.log, src-qemu.log)"
 
 # 2. Migrate to a file and stop the source.
+[ "${MIGCHECK_AUTOCONVERGE:-0}" != 1 ] ||
+	echo "migrate_set_capability auto-converge on" >&3
 echo 'migrate "exec:cat > state"' >&3
 i=0
 until grep -q "Migration status: completed" src-mon.log; do
@@ -92,15 +102,55 @@ until grep -q "Migration status: completed" src-mon.log; do
 	echo "info migrate" >&3
 	sleep 0.5
 done
+# pmemsave FD NAME: the guest RAM into NAME.ram through monitor FD, then
+# only its sha256 is kept (NAME.sum)
+ramsave() {
+	echo "pmemsave 0 $MIGCHECK_RAM $2.ram" >&"$1"
+	i=0
+	until [ "$(stat -c %s "$2.ram" 2>/dev/null)" = "$MIGCHECK_RAM" ]; do
+		i=$((i + 1))
+		[ $i -le $((timeout * 5)) ] || fail "pmemsave into $2.ram did not finish"
+		sleep 0.2
+	done
+	sleep 0.5
+	sha256sum "$2.ram" | cut -d' ' -f1 >"$2.sum"
+	rm -f "$2.ram"
+}
+[ -z "${MIGCHECK_RAM:-}" ] || ramsave 3 src
 echo quit >&3
 wait "$src" 2>/dev/null || true
 exec 3>&- 4>&-
 [ -s state ] || fail "no migration stream written"
 
-# 3. Destination VM from the stream.
-start dst "$dst_qemu" "$@" -incoming "exec:cat state"
-dst=$qpid
-exec 5<>dst-mon.in 6<>dst-ser.in
+# 3. Destination VM from the stream (with MIGCHECK_RAM: stopped until its
+# RAM is summed).
+if [ -n "${MIGCHECK_RAM:-}" ]; then
+	start dst "$dst_qemu" "$@" -S -incoming "exec:cat state"
+	dst=$qpid
+	exec 5<>dst-mon.in 6<>dst-ser.in
+	i=0
+	while :; do
+		echo "info status" >&5
+		sleep 0.5
+		last=$(grep "VM status" dst-mon.log | tail -n 1)
+		case $last in
+		*inmigrate* | "") ;;
+		*paused*) break ;;
+		*) fail "destination: '$last' before its RAM was summed (dst-mon.log)" ;;
+		esac
+		kill -0 "$dst" 2>/dev/null || fail "destination QEMU exited: $(cat dst-qemu.log)"
+		i=$((i + 1))
+		[ $i -le $((timeout * 2)) ] || fail "destination never loaded the stream (dst-mon.log)"
+	done
+	ramsave 5 dst
+	echo "migcheck: RAM sha256 $(cat src.sum) on the source after the migration," \
+		"$(cat dst.sum) on the destination"
+	echo cont >&5
+else
+	start dst "$dst_qemu" "$@" -incoming "exec:cat state"
+	dst=$qpid
+	exec 5<>dst-mon.in 6<>dst-ser.in
+fi
 i=0
 until grep -q "VM status: running" dst-mon.log; do
 	if ! kill -0 "$dst" 2>/dev/null; then
@@ -131,4 +181,8 @@ wait "$dst" 2>/dev/null || true
 exec 5>&- 6>&-
 cleanup
 grep "^migcheck: " src-ser.log dst-ser.log | sed 's/^[a-z]*-ser.log://'
+if [ -n "${MIGCHECK_RAM:-}" ] && [ "$(cat src.sum)" != "$(cat dst.sum)" ]; then
+	echo "migcheck: FAIL: the guest RAM differs between the source after the migration and the destination"
+	exit 1
+fi
 grep -q "migcheck: PASS" dst-ser.log
