@@ -29,6 +29,8 @@ SUITES = [
     "domaincapstest",
     "qemucapabilitiestest",
     "virhostcputest",
+    "virhostvalidatetest",
+    "cputest",
     "virschematest",
 ]
 
@@ -169,11 +171,54 @@ ERR_FILES = {
         "pseries-nested-papr-power8.err",
     "cannot offer nested-hv to a guest":
         "nestedv2-host-nested-hv.ppc64-latest.err",
-    "HPT (hash page table) settings of <hpt/> cannot be used":
-        "nestedv2-host-hpt.ppc64-latest.err",
-    "CPU model 'POWER8' (older than POWER9) has no radix MMU":
+    "which have no hash page table to resize, so <hpt resizing='required'/> cannot be met":
+        "nestedv2-host-hpt-required.ppc64-latest.err",
+    "CPU model or compatibility mode 'POWER8' (older than POWER9) has no radix MMU":
         "nestedv2-host-power8.ppc64-latest.err",
+    "CPU model or compatibility mode 'power8' (older than POWER9) has no radix MMU":
+        "nestedv2-host-compat-power8.ppc64-latest.err",
 }
+
+# what the same suite starts (expected command lines), with what they must say
+ARGS_FILES = {
+    # a nestedv2 L1 starts the HPT settings that do not force a hash MMU
+    "nestedv2-host-hpt-disabled.ppc64-latest.args":
+        "resize-hpt=disabled,cap-hpt-max-page-size=64k",
+    # POWER11 host-model in power11 compatibility mode
+    "pseries-cpu-compat-power11.ppc64-latest.args": "max-cpu-compat=power11",
+    # the QEMU 10.0 data, named as libvirt 9.0 names data
+    "pseries-nested-papr.ppc64-10.0.0.args": "cap-nested-papr=on",
+}
+
+
+@pytest.mark.parametrize("name", sorted(ARGS_FILES))
+def test_suite_checks_args(name):
+    args = SRC / "tests" / "qemuxml2argvdata" / name
+    assert args.exists(), f"{args} missing (series not applied?)"
+    assert ARGS_FILES[name] in args.read_text()
+    rc = RES / "qemuxml2argvtest.rc"
+    assert rc.exists() and rc.read_text().strip() == "0", \
+        "qemuxml2argvtest (which compares against this file) did not pass"
+
+
+def test_capability_data_named_as_libvirt_9_0_names_it():
+    """caps_<version>.<arch>.* and qemu_<version>[-tcg].<arch>.xml, no
+    "+variant" names and no byte-identical domain capabilities files."""
+    caps = sorted(p.name for p in (SRC / "tests" / "qemucapabilitiesdata").iterdir())
+    assert "caps_10.0.0.ppc64.replies" in caps and "caps_10.0.0.ppc64.xml" in caps
+    assert not [c for c in caps if "+" in c], caps
+    dom = SRC / "tests" / "domaincapsdata"
+    names = sorted(p.name for p in dom.iterdir())
+    assert "qemu_10.0.0-tcg.ppc64.xml" in names
+    assert not [n for n in names if "+" in n], names
+    ours = [n for n in names if "10.0.0" in n or "nested" in n]
+    by_content = {}
+    for n in ours:
+        by_content.setdefault((dom / n).read_bytes(), []).append(n)
+    others = {(dom / n).read_bytes(): n for n in names if n not in ours}
+    for content, group in by_content.items():
+        assert len(group) == 1, f"byte-identical: {group}"
+        assert content not in others, f"{group[0]} duplicates {others.get(content)}"
 
 
 @pytest.mark.parametrize("message", sorted(ERR_FILES))
@@ -377,3 +422,37 @@ def test_compat_bad_input(tmp_path, content, message):
     assert r.returncode == 2, r.stdout
     assert message in r.stderr, r.stderr
     assert r.stdout == ""
+
+
+# --- conventions of the series ----------------------------------------------
+
+def _added_lines():
+    for p in series_patches():
+        for line in (SERIES_DIR / p).read_text().splitlines():
+            if line.startswith("+") and not line.startswith("+++"):
+                yield p, line[1:]
+
+
+def test_translatable_messages_on_one_line_with_positional_formats():
+    msgs = []
+    for p, line in _added_lines():
+        for m in re.finditer(r'_\("', line):
+            rest = line[m.end():]
+            end = re.search(r'(?<!\\)"\)', rest)
+            assert end, f"{p}: translatable message split over lines: {line.strip()}"
+            msg = rest[:end.start()]
+            for f in re.findall(r"%(?!%)[-#0-9.$ +]*[a-zA-Z]+", msg):
+                assert re.match(r"%\d+\$", f), f"{p}: non-positional {f!r} in: {msg}"
+            msgs.append(msg)
+    assert len(msgs) >= 10, msgs
+
+
+def test_docs_do_not_claim_an_upstream_release():
+    for p, line in _added_lines():
+        assert ":since:" not in line, f"{p}: {line.strip()}"
+
+
+def test_news_entry():
+    news = [line for p, line in _added_lines() if p.startswith("0008-")]
+    text = "\n".join(news)
+    assert "nestedv2 patches on v9.0.0" in text and "nested-papr" in text, text[:500]
