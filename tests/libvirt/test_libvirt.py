@@ -456,3 +456,25 @@ def test_news_entry():
     news = [line for p, line in _added_lines() if p.startswith("0008-")]
     text = "\n".join(news)
     assert "nestedv2 patches on v9.0.0" in text and "nested-papr" in text, text[:500]
+
+
+def test_stock_libvirt_measured():
+    """The measurement with Debian's stock libvirt 9.0 binaries (make
+    libvirt-stock-hazard, by hand: root, downloads): a definition with
+    <nested-papr/> is refused and, already on disk, not loaded (gone from
+    list --all, file kept); the nested-papr-compat rewrite defines, lists
+    and passes cap-nested-papr=on."""
+    from nv2test import skip_manual
+    f = RES / "stock-hazard.facts"
+    if not f.exists():
+        skip_manual("libvirt-stock-hazard", f"{f} missing")
+    facts = dict(l.split("=", 1) for l in f.read_text().splitlines() if "=" in l)
+    assert facts.get("stock_version", "").startswith("9.0.0"), facts
+    assert facts.get("define_plain_rc") == "0", facts
+    assert facts.get("define_nested_papr_rc") != "0", facts
+    assert facts.get("define_nested_papr_error") == "unexpected feature 'nested-papr'", facts
+    assert facts.get("saved_domain_listed") == "no", facts
+    assert facts.get("saved_domain_load_error") == "yes", facts
+    assert facts.get("saved_file_kept") == "yes", facts
+    assert facts.get("compat_cap_nested_papr_on") == "yes", facts
+    assert facts.get("compat_listed") == "yes", facts
