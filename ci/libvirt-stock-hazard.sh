@@ -28,7 +28,7 @@ NOBODY=65534
 [ -x /usr/bin/qemu-system-ppc64 ] || die "/usr/bin/qemu-system-ppc64 missing: run 'make deps'"
 
 mkdir -p "$RES" "$W/debs"
-rm -rf "$W/root" "$W/share" "$W/emb" "$W/home" "$W/xml"
+rm -rf "${W:?}/root" "${W:?}/share" "${W:?}/emb" "${W:?}/home" "${W:?}/xml"
 (
 	cd "$W/debs"
 	for p in $DEBS; do
