@@ -31,6 +31,11 @@ PYTEST_DIRS += tests/libvirt
 libvirt-each:
 	ci/libvirt.sh each
 
+## libvirt-stock-hazard  what Debian's stock libvirt 9.0 does with <nested-papr/> (root; downloads its .debs; not in check)
+.PHONY: libvirt-stock-hazard
+libvirt-stock-hazard:
+	ci/libvirt-stock-hazard.sh
+
 # End to end: a private virtqemud from the build above, driven by virsh
 # (define, start, wait for the L1 to power off, undefine) with the emulated
 # PowerVM domain of tests/libvirt/e2e/.  ~7 s per kernel on this box; needs

@@ -29,6 +29,8 @@ SUITES = [
     "domaincapstest",
     "qemucapabilitiestest",
     "virhostcputest",
+    "virhostvalidatetest",
+    "cputest",
     "virschematest",
 ]
 
@@ -169,11 +171,54 @@ ERR_FILES = {
         "pseries-nested-papr-power8.err",
     "cannot offer nested-hv to a guest":
         "nestedv2-host-nested-hv.ppc64-latest.err",
-    "HPT (hash page table) settings of <hpt/> cannot be used":
-        "nestedv2-host-hpt.ppc64-latest.err",
-    "CPU model 'POWER8' (older than POWER9) has no radix MMU":
+    "which have no hash page table to resize, so <hpt resizing='required'/> cannot be met":
+        "nestedv2-host-hpt-required.ppc64-latest.err",
+    "CPU model or compatibility mode 'POWER8' (older than POWER9) has no radix MMU":
         "nestedv2-host-power8.ppc64-latest.err",
+    "CPU model or compatibility mode 'power8' (older than POWER9) has no radix MMU":
+        "nestedv2-host-compat-power8.ppc64-latest.err",
 }
+
+# what the same suite starts (expected command lines), with what they must say
+ARGS_FILES = {
+    # a nestedv2 L1 starts the HPT settings that do not force a hash MMU
+    "nestedv2-host-hpt-disabled.ppc64-latest.args":
+        "resize-hpt=disabled,cap-hpt-max-page-size=64k",
+    # POWER11 host-model in power11 compatibility mode
+    "pseries-cpu-compat-power11.ppc64-latest.args": "max-cpu-compat=power11",
+    # the QEMU 10.0 data, named as libvirt 9.0 names data
+    "pseries-nested-papr.ppc64-10.0.0.args": "cap-nested-papr=on",
+}
+
+
+@pytest.mark.parametrize("name", sorted(ARGS_FILES))
+def test_suite_checks_args(name):
+    args = SRC / "tests" / "qemuxml2argvdata" / name
+    assert args.exists(), f"{args} missing (series not applied?)"
+    assert ARGS_FILES[name] in args.read_text()
+    rc = RES / "qemuxml2argvtest.rc"
+    assert rc.exists() and rc.read_text().strip() == "0", \
+        "qemuxml2argvtest (which compares against this file) did not pass"
+
+
+def test_capability_data_named_as_libvirt_9_0_names_it():
+    """caps_<version>.<arch>.* and qemu_<version>[-tcg].<arch>.xml, no
+    "+variant" names and no byte-identical domain capabilities files."""
+    caps = sorted(p.name for p in (SRC / "tests" / "qemucapabilitiesdata").iterdir())
+    assert "caps_10.0.0.ppc64.replies" in caps and "caps_10.0.0.ppc64.xml" in caps
+    assert not [c for c in caps if "+" in c], caps
+    dom = SRC / "tests" / "domaincapsdata"
+    names = sorted(p.name for p in dom.iterdir())
+    assert "qemu_10.0.0-tcg.ppc64.xml" in names
+    assert not [n for n in names if "+" in n], names
+    ours = [n for n in names if "10.0.0" in n or "nested" in n]
+    by_content = {}
+    for n in ours:
+        by_content.setdefault((dom / n).read_bytes(), []).append(n)
+    others = {(dom / n).read_bytes(): n for n in names if n not in ours}
+    for content, group in by_content.items():
+        assert len(group) == 1, f"byte-identical: {group}"
+        assert content not in others, f"{group[0]} duplicates {others.get(content)}"
 
 
 @pytest.mark.parametrize("message", sorted(ERR_FILES))
@@ -271,3 +316,165 @@ def test_virsh_domcapabilities_reports_nested(embed_root):
     assert r.returncode == 0, r.stderr
     assert "<nested-papr supported='yes'/>" in r.stdout, r.stdout
     assert "<nested-hv supported='yes'/>" in r.stdout, r.stdout
+
+
+# --- upgrades and downgrades: <nested-papr/> and libvirt without the series --
+#
+# Stock libvirt 9.0 refuses <nested-papr/> ("unexpected feature") and does
+# not load a definition that has it (docs/libvirt.md, "Upgrades and
+# downgrades").  tools/nested-papr-compat rewrites it into a
+# <qemu:commandline> spelling every libvirt takes.  Stock's own schema
+# (the "base" tag of the source tree: Debian's 9.0 without the series)
+# stands for stock here; the measurement with Debian's binaries is in the
+# doc.
+
+COMPAT = TOP / "tools" / "nested-papr-compat"
+
+
+@pytest.fixture(scope="module")
+def stock_schema(tmp_path_factory):
+    assert (SRC / ".git").exists(), f"{SRC} missing: run 'make libvirt' first"
+    d = tmp_path_factory.mktemp("stock-schemas")
+    archive = subprocess.run(["git", "-C", str(SRC), "archive", "base", "src/conf/schemas"],
+                             check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(d)], input=archive, check=True)
+    rng = d / "src" / "conf" / "schemas" / "domain.rng"
+    assert rng.exists()
+    return rng
+
+
+def compat(*args, stdin=None):
+    return subprocess.run([str(COMPAT), *args], capture_output=True, text=True,
+                          input=stdin, timeout=60)
+
+
+def validates(rng, xml_path):
+    r = subprocess.run(["xmllint", "--noout", "--relaxng", str(rng), str(xml_path)],
+                       capture_output=True, text=True, timeout=60)
+    return r.returncode == 0, r.stderr
+
+
+def test_stock_schema_does_not_know_nested_papr(stock_schema):
+    ok, err = validates(stock_schema, DATA / "nested-papr-on.xml")
+    assert not ok and "nested-papr" in err, err
+    # ... while the series' schema does
+    ok, err = validates(SRC / "src" / "conf" / "schemas" / "domain.rng",
+                        DATA / "nested-papr-on.xml")
+    assert ok, err
+
+
+def test_compat_spelling_is_valid_for_stock_and_ours(stock_schema, tmp_path):
+    r = compat(str(DATA / "nested-papr-on.xml"))
+    assert r.returncode == 0, r.stderr
+    assert "<nested-papr" not in r.stdout, r.stdout
+    assert "cap-nested-papr=on" in r.stdout
+    out = tmp_path / "compat.xml"
+    out.write_text(r.stdout)
+    for rng in (stock_schema, SRC / "src" / "conf" / "schemas" / "domain.rng"):
+        ok, err = validates(rng, out)
+        assert ok, f"{rng}: {err}"
+
+
+def test_compat_spelling_gives_the_same_machine_property(embed_root, tmp_path):
+    _need_virsh()
+    r = compat(str(DATA / "nested-papr-on.xml"))
+    assert r.returncode == 0, r.stderr
+    out = tmp_path / "compat.xml"
+    out.write_text(r.stdout)
+    n = virsh(embed_root, "domxml-to-native", "qemu-argv", "--xml", str(out))
+    assert n.returncode == 0, n.stderr
+    assert re.search(r"-machine cap-nested-papr=on( |$)", n.stdout), n.stdout
+    assert "-accel tcg" in n.stdout, n.stdout
+
+
+def test_compat_reverse_round_trip(tmp_path):
+    fwd = compat(str(DATA / "nested-papr-on.xml"))
+    assert fwd.returncode == 0, fwd.stderr
+    back = compat("--reverse", "-", stdin=fwd.stdout)
+    assert back.returncode == 0, back.stderr
+    assert "<nested-papr state=\"on\" />" in back.stdout, back.stdout
+    assert "commandline" not in back.stdout and "cap-nested-papr" not in back.stdout
+
+
+def test_compat_nothing_to_convert_says_so(tmp_path):
+    plain = tmp_path / "plain.xml"
+    plain.write_text("<domain type='qemu'><name>x</name><memory>1024</memory>"
+                     "<os><type>hvm</type></os></domain>")
+    r = compat(str(plain))
+    assert r.returncode == 0 and "nothing to convert" in r.stderr, r.stderr
+    r = compat("--reverse", str(plain))
+    assert r.returncode == 0 and "nothing to convert" in r.stderr, r.stderr
+
+
+@pytest.mark.parametrize("content,message", [
+    (None, "No such file or directory"),
+    ("", "empty"),
+    ("<domain><name>x</name>", "not well-formed XML"),
+    ("<network/>", "not a libvirt domain"),
+    ("<domain><features><nested-papr state='maybe'/></features></domain>",
+     "state must be 'on' or 'off'"),
+])
+def test_compat_bad_input(tmp_path, content, message):
+    f = tmp_path / "in.xml"
+    if content is not None:
+        f.write_text(content)
+    r = compat(str(f))
+    assert r.returncode == 2, r.stdout
+    assert message in r.stderr, r.stderr
+    assert r.stdout == ""
+
+
+# --- conventions of the series ----------------------------------------------
+
+def _added_lines():
+    for p in series_patches():
+        for line in (SERIES_DIR / p).read_text().splitlines():
+            if line.startswith("+") and not line.startswith("+++"):
+                yield p, line[1:]
+
+
+def test_translatable_messages_on_one_line_with_positional_formats():
+    msgs = []
+    for p, line in _added_lines():
+        for m in re.finditer(r'_\("', line):
+            rest = line[m.end():]
+            end = re.search(r'(?<!\\)"\)', rest)
+            assert end, f"{p}: translatable message split over lines: {line.strip()}"
+            msg = rest[:end.start()]
+            for f in re.findall(r"%(?!%)[-#0-9.$ +]*[a-zA-Z]+", msg):
+                assert re.match(r"%\d+\$", f), f"{p}: non-positional {f!r} in: {msg}"
+            msgs.append(msg)
+    assert len(msgs) >= 10, msgs
+
+
+def test_docs_do_not_claim_an_upstream_release():
+    for p, line in _added_lines():
+        assert ":since:" not in line, f"{p}: {line.strip()}"
+
+
+def test_news_entry():
+    news = [line for p, line in _added_lines() if p.startswith("0008-")]
+    text = "\n".join(news)
+    assert "nestedv2 patches on v9.0.0" in text and "nested-papr" in text, text[:500]
+
+
+def test_stock_libvirt_measured():
+    """The measurement with Debian's stock libvirt 9.0 binaries (make
+    libvirt-stock-hazard, by hand: root, downloads): a definition with
+    <nested-papr/> is refused and, already on disk, not loaded (gone from
+    list --all, file kept); the nested-papr-compat rewrite defines, lists
+    and passes cap-nested-papr=on."""
+    from nv2test import skip_manual
+    f = RES / "stock-hazard.facts"
+    if not f.exists():
+        skip_manual("libvirt-stock-hazard", f"{f} missing")
+    facts = dict(l.split("=", 1) for l in f.read_text().splitlines() if "=" in l)
+    assert facts.get("stock_version", "").startswith("9.0.0"), facts
+    assert facts.get("define_plain_rc") == "0", facts
+    assert facts.get("define_nested_papr_rc") != "0", facts
+    assert facts.get("define_nested_papr_error") == "unexpected feature 'nested-papr'", facts
+    assert facts.get("saved_domain_listed") == "no", facts
+    assert facts.get("saved_domain_load_error") == "yes", facts
+    assert facts.get("saved_file_kept") == "yes", facts
+    assert facts.get("compat_cap_nested_papr_on") == "yes", facts
+    assert facts.get("compat_listed") == "yes", facts
