@@ -873,19 +873,28 @@ static void case_ext(struct l2case *c)
  */
 #define SRR1_PROGILL	0x80000ULL
 
-static void case_illegal(struct l2case *c)
+/*
+ * Run @insns (an illegal instruction, one word or a prefix and its suffix)
+ * in the L2 with a program interrupt vector that reports SRR0/SRR1 by
+ * hcall, and check the interrupt came at the instruction with SRR1[44]
+ * (illegal) and every bit of @srr1_more set.
+ */
+static void program_interrupt_case(struct l2case *c, const uint32_t *insns,
+				   int n, uint64_t srr1_more, const char *what)
 {
+	uint64_t want = SRR1_PROGILL | srr1_more;
 	struct kvmt_code code, vec;
 	struct kvmt_vcpu vcpu;
 	struct kvmt_vm vm;
 	uint64_t bad_pc;
 	const __u64 *a;
-	int rc, ok;
+	int i, rc, ok;
 
 	kvmt_code_init(&code);
 	kvmt_emit(&code, KVMT_LI(4, 0));
 	bad_pc = CODE_GPA + kvmt_code_here(&code);
-	kvmt_emit(&code, 0x00000000);	/* primary opcode 0: illegal */
+	for (i = 0; i < n; i++)
+		kvmt_emit(&code, insns[i]);
 	kvmt_emit(&code, KVMT_B(0));
 	if (setup(c, &vm, &vcpu, 1 * MiB, &code))
 		return not_reached(c, "no VM");
@@ -900,7 +909,7 @@ static void case_illegal(struct l2case *c)
 		teardown(&vm, &vcpu);
 		return not_reached(c, "setup failed");
 	}
-	ok = kvmt_run_hcall(&vcpu, "after the illegal instruction") == 0;
+	ok = kvmt_run_hcall(&vcpu, what) == 0;
 	a = vcpu.run->papr_hcall.args;
 	if (ok && a[0] != 0x700) {
 		kvmt_diag("expected the 0x700 handler, got r4=%#llx (SRR0 %#llx SRR1 %#llx)",
@@ -908,14 +917,21 @@ static void case_illegal(struct l2case *c)
 			  (unsigned long long)a[2]);
 		ok = 0;
 	}
-	if (ok && (a[1] != bad_pc || !(a[2] & SRR1_PROGILL))) {
-		kvmt_diag("program interrupt: SRR0 %#llx (want %#llx), SRR1 %#llx (want bit %#llx)",
+	if (ok && (a[1] != bad_pc || (a[2] & want) != want)) {
+		kvmt_diag("program interrupt: SRR0 %#llx (want %#llx), SRR1 %#llx (want bits %#llx)",
 			  (unsigned long long)a[1], (unsigned long long)bad_pc,
-			  (unsigned long long)a[2], SRR1_PROGILL);
+			  (unsigned long long)a[2], (unsigned long long)want);
 		ok = 0;
 	}
 	result(c, ok);
 	teardown(&vm, &vcpu);
+}
+
+static void case_illegal(struct l2case *c)
+{
+	static const uint32_t insn[] = { 0x00000000 };	/* primary opcode 0 */
+
+	program_interrupt_case(c, insn, 1, 0, "after the illegal instruction");
 }
 
 /*
@@ -928,49 +944,11 @@ static void case_illegal(struct l2case *c)
 
 static void case_prefixed(struct l2case *c)
 {
-	struct kvmt_code code, vec;
-	struct kvmt_vcpu vcpu;
-	struct kvmt_vm vm;
-	uint64_t bad_pc;
-	const __u64 *a;
-	int rc, ok;
+	/* MLS prefix (within one 64-byte block), suffix: primary opcode 0 */
+	static const uint32_t insn[] = { 0x06000000, 0x00000000 };
 
-	kvmt_code_init(&code);
-	kvmt_emit(&code, KVMT_LI(4, 0));
-	bad_pc = CODE_GPA + kvmt_code_here(&code);
-	kvmt_emit(&code, 0x06000000);	/* MLS prefix (within one 64-byte block) */
-	kvmt_emit(&code, 0x00000000);	/* suffix: primary opcode 0 */
-	kvmt_emit(&code, KVMT_B(0));
-	if (setup(c, &vm, &vcpu, 1 * MiB, &code))
-		return not_reached(c, "no VM");
-	emit_vector(&vec, 0x700);
-	rc = put_trap_vectors(&vm);
-	if (!rc)
-		rc = kvmt_code_put(&vm, 0x700, &vec);
-	if (!rc)
-		rc = set_ile(&vcpu, NULL);
-	if (rc) {
-		kvmt_diag("vector/LPCR[ILE] setup: %s", strerror(-rc));
-		teardown(&vm, &vcpu);
-		return not_reached(c, "setup failed");
-	}
-	ok = kvmt_run_hcall(&vcpu, "after the illegal prefixed instruction") == 0;
-	a = vcpu.run->papr_hcall.args;
-	if (ok && a[0] != 0x700) {
-		kvmt_diag("expected the 0x700 handler, got r4=%#llx (SRR0 %#llx SRR1 %#llx)",
-			  (unsigned long long)a[0], (unsigned long long)a[1],
-			  (unsigned long long)a[2]);
-		ok = 0;
-	}
-	if (ok && (a[1] != bad_pc || !(a[2] & SRR1_PROGILL) || !(a[2] & SRR1_PREFIXED))) {
-		kvmt_diag("program interrupt: SRR0 %#llx (want %#llx), SRR1 %#llx "
-			  "(want bits %#llx illegal and %#llx prefixed)",
-			  (unsigned long long)a[1], (unsigned long long)bad_pc,
-			  (unsigned long long)a[2], SRR1_PROGILL, SRR1_PREFIXED);
-		ok = 0;
-	}
-	result(c, ok);
-	teardown(&vm, &vcpu);
+	program_interrupt_case(c, insn, 2, SRR1_PREFIXED,
+			       "after the illegal prefixed instruction");
 }
 
 /*
