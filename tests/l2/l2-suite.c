@@ -775,6 +775,33 @@ static void case_dec(struct l2case *c)
 	teardown(&vm, &vcpu);
 }
 
+/*
+ * setup() plus the trap vectors, @vec at @vaddr, and LPCR[ILE]; on failure
+ * the case is reported not reached and everything is torn down (nonzero).
+ */
+static int setup_vectored(struct l2case *c, struct kvmt_vm *vm, struct kvmt_vcpu *vcpu,
+			  struct kvmt_code *code, uint64_t vaddr, struct kvmt_code *vec)
+{
+	int rc;
+
+	if (setup(c, vm, vcpu, 1 * MiB, code)) {
+		not_reached(c, "no VM");
+		return -1;
+	}
+	rc = put_trap_vectors(vm);
+	if (!rc)
+		rc = kvmt_code_put(vm, vaddr, vec);
+	if (!rc)
+		rc = set_ile(vcpu, NULL);
+	if (rc) {
+		kvmt_diag("vector/LPCR[ILE] setup: %s", strerror(-rc));
+		teardown(vm, vcpu);
+		not_reached(c, "setup failed");
+		return -1;
+	}
+	return 0;
+}
+
 static void case_ext(struct l2case *c)
 {
 	struct kvmt_code code, vec;
@@ -807,18 +834,8 @@ static void case_ext(struct l2case *c)
 	kvmt_emit_hcall(&code, KVMT_H_TEST);
 	kvmt_emit(&code, KVMT_B(0));
 	emit_vector(&vec, KVMT_VEC_EXTERNAL);
-	if (setup(c, &vm, &vcpu, 1 * MiB, &code))
-		return not_reached(c, "no VM");
-	rc = put_trap_vectors(&vm);
-	if (!rc)
-		rc = kvmt_code_put(&vm, KVMT_VEC_EXTERNAL, &vec);
-	if (!rc)
-		rc = set_ile(&vcpu, NULL);
-	if (rc) {
-		kvmt_diag("vector/LPCR[ILE] setup: %s", strerror(-rc));
-		teardown(&vm, &vcpu);
-		return not_reached(c, "setup failed");
-	}
+	if (setup_vectored(c, &vm, &vcpu, &code, KVMT_VEC_EXTERNAL, &vec))
+		return;
 	ok = kvmt_run_hcall(&vcpu, "ready") == 0;
 	if (ok && (vcpu.run->papr_hcall.args[0] & ~0xfffULL) == KVMT_UNEXPECTED) {
 		kvmt_diag("before KVM_INTERRUPT: interrupt at %#llx (SRR0 %#llx)",
@@ -888,7 +905,7 @@ static void program_interrupt_case(struct l2case *c, const uint32_t *insns,
 	struct kvmt_vm vm;
 	uint64_t bad_pc;
 	const __u64 *a;
-	int i, rc, ok;
+	int i, ok;
 
 	kvmt_code_init(&code);
 	kvmt_emit(&code, KVMT_LI(4, 0));
@@ -896,19 +913,9 @@ static void program_interrupt_case(struct l2case *c, const uint32_t *insns,
 	for (i = 0; i < n; i++)
 		kvmt_emit(&code, insns[i]);
 	kvmt_emit(&code, KVMT_B(0));
-	if (setup(c, &vm, &vcpu, 1 * MiB, &code))
-		return not_reached(c, "no VM");
 	emit_vector(&vec, 0x700);
-	rc = put_trap_vectors(&vm);
-	if (!rc)
-		rc = kvmt_code_put(&vm, 0x700, &vec);
-	if (!rc)
-		rc = set_ile(&vcpu, NULL);
-	if (rc) {
-		kvmt_diag("vector/LPCR[ILE] setup: %s", strerror(-rc));
-		teardown(&vm, &vcpu);
-		return not_reached(c, "setup failed");
-	}
+	if (setup_vectored(c, &vm, &vcpu, &code, 0x700, &vec))
+		return;
 	ok = kvmt_run_hcall(&vcpu, what) == 0;
 	a = vcpu.run->papr_hcall.args;
 	if (ok && a[0] != 0x700) {
@@ -986,19 +993,9 @@ static void case_stwcx(struct l2case *c)
 	kvmt_emit(&code, KVMT_LI(4, 2));
 	kvmt_emit_hcall(&code, KVMT_H_TEST);
 	kvmt_emit(&code, KVMT_B(0));
-	if (setup(c, &vm, &vcpu, 1 * MiB, &code))
-		return not_reached(c, "no VM");
 	emit_vector(&vec, 0x600);
-	rc = put_trap_vectors(&vm);
-	if (!rc)
-		rc = kvmt_code_put(&vm, 0x600, &vec);
-	if (!rc)
-		rc = set_ile(&vcpu, NULL);
-	if (rc) {
-		kvmt_diag("vector/LPCR[ILE] setup: %s", strerror(-rc));
-		teardown(&vm, &vcpu);
-		return not_reached(c, "setup failed");
-	}
+	if (setup_vectored(c, &vm, &vcpu, &code, 0x600, &vec))
+		return;
 	word = (uint32_t *)((char *)vm.mem + DATA_GPA);
 	*word = 41;
 	a = vcpu.run->papr_hcall.args;
