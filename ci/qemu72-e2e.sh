@@ -8,9 +8,12 @@
 #   ci/qemu72-e2e.sh initramfs      build/initramfs/l1-qemu72.cpio.gz
 #   ci/qemu72-e2e.sh boot KERNEL... boot each L1 kernel flavour (ours, ref)
 #                                   -> build/results/qemu72-e2e-KERNEL.*
+#   ci/qemu72-e2e.sh boot-compat    the ours L1 in POWER9 compatibility mode
+#                                   -> build/results/qemu72-e2e-compat.*
 #   ci/qemu72-e2e.sh stock          build/payload/qemu-7.2-stock: Debian's
 #                                   stock 7.2 (apt-get download, dpkg -x)
-#   ci/qemu72-e2e.sh all            all of it (stock too) for ours and ref
+#   ci/qemu72-e2e.sh all            all of it (stock too) for ours and ref,
+#                                   and the compat-mode boot
 #
 # Needs build/payload/qemu-7.2 and -migcheck (make qemu72), the L1 kernels
 # (make kernel-ours kernel-ref) and the L0 ($L0_BIN, else
@@ -76,6 +79,20 @@ boot() {
 	done
 }
 
+# The L1 (our kernel) in POWER9 compatibility mode: the L0 machine gets
+# max-cpu-compat=power9 (a POWER10 LPAR in POWER9 mode); run item
+# qemu72-compat -> build/results/qemu72-e2e-compat.*
+boot_compat() {
+	local rc=0
+	mkdir -p "$RESULTS"
+	[ -f "$BUILD/kernels/ours/vmlinux" ] || die "no $BUILD/kernels/ours/vmlinux (make kernel-ours)"
+	/usr/bin/python3 "$TOP/ci/harness.py" boot qemu72-e2e-compat --qemu "$L0_BIN" \
+		--kernel "$BUILD/kernels/ours/vmlinux" --initrd "$INITRD" \
+		--machine-opts max-cpu-compat=power9 --run qemu72-compat --mem 2G \
+		--timeout "$TIMEOUT" --outdir "$RESULTS" || rc=$?
+	[ "$rc" -le 1 ] || die "harness could not boot the compat-mode L1 (status $rc)"
+}
+
 # Debian's stock qemu-system-ppc 7.2 (ppc64el) and the libraries it needs,
 # unpacked under /opt/debian-qemu-7.2 of an overlay: the negative control
 # of the migration check.  Its firmware (vof.bin) is the one our payload
@@ -124,6 +141,7 @@ stock) stock ;;
 payload) payload ;;
 initramfs) initramfs ;;
 boot) shift; boot "$@" ;;
-all) payload; stock; initramfs; boot ours ref ;;
-*) die "usage: $0 payload|stock|initramfs|boot KERNEL...|all" ;;
+boot-compat) boot_compat ;;
+all) payload; stock; initramfs; boot ours ref; boot_compat ;;
+*) die "usage: $0 payload|stock|initramfs|boot KERNEL...|boot-compat|all" ;;
 esac

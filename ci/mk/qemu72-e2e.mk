@@ -12,7 +12,7 @@
 E2E_QEMU72_DEPS = $(call l2_kernel,ours) $(call l2_kernel,ref) \
 	$(if $(wildcard $(BUILD)/payload/qemu-7.2/usr/bin/qemu-system-ppc64),,qemu72)
 
-## e2e-qemu72     QEMU 7.2 L2 boot + migration check in the ours and ref L1s -> build/results/qemu72-e2e-*
+## e2e-qemu72     QEMU 7.2 L2 boot + migration check in the ours and ref L1s, L2 boot in a compat-mode L1 -> build/results/qemu72-e2e-*
 e2e-qemu72: $(E2E_QEMU72_DEPS)
 	@mkdir -p $(RESULTS)
 	L0_BIN=$(L0_BIN) ci/qemu72-e2e.sh all
@@ -21,6 +21,7 @@ e2e-qemu72: $(E2E_QEMU72_DEPS)
 e2e-qemu72-boot:
 	@mkdir -p $(RESULTS)
 	L0_BIN=$(L0_BIN) ci/qemu72-e2e.sh boot ours ref
+	L0_BIN=$(L0_BIN) ci/qemu72-e2e.sh boot-compat
 
 CHECK_PREP += e2e-qemu72
 PYTEST_DIRS += tests/qemu72e2e

@@ -19,7 +19,8 @@ SRC = os.path.join(TOP, "tests", "qemu72e2e")
 L2 = os.path.join(TOP, "tests", "l2")
 SCRIPTS = [os.path.join(TOP, "ci", "qemu72-e2e.sh"),
            os.path.join(TOP, "ci", "initramfs", "run", "qemu72-l2boot"),
-           os.path.join(TOP, "ci", "initramfs", "run", "qemu72-migcheck")]
+           os.path.join(TOP, "ci", "initramfs", "run", "qemu72-migcheck"),
+           os.path.join(TOP, "ci", "initramfs", "run", "qemu72-compat")]
 
 
 def need(tool, deps):

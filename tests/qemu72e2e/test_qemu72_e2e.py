@@ -186,3 +186,18 @@ def test_garbled_facts_are_refused(tmp_path):
     with pytest.raises(ValueError, match="no l2boot.wall_ms"):
         load_facts(str(p))
     assert p.read_text() == "l2boot.rc=0\n\x00\x01garbage\n"
+
+
+def test_compat_mode_l1_runs_host_model_l2():
+    """Issue 16 item 4: the L1 in POWER9 compatibility mode (L0 machine
+    max-cpu-compat=power9).  libvirt 9.0's host-model command lines, -cpu
+    host alone and with max-cpu-compat=power9, boot the L2 with our 7.2;
+    max-cpu-compat=power10 is still refused."""
+    f = harness.read_facts(need("compat", ".facts"))
+    assert f.get("compat.cpu_version") == "0x0f000005", f.get("compat.cpu_version")
+    for tag in ("hostmodel", "model9"):
+        assert f.get(f"compat.{tag}.rc") == "0" and f.get(f"compat.{tag}.marker") == "1", \
+            (tag, f.get(f"compat.{tag}.rc"), f.get(f"compat.{tag}.marker"))
+    assert f.get("compat.model10.rc") not in (None, "0", "124"), f.get("compat.model10.rc")
+    bad = [f"{r.name}: {r.diag}" for r in harness.read_tap(need("compat", ".tap")) if not r.ok]
+    assert not bad, "\n".join(bad)
