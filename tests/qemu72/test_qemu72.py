@@ -301,6 +301,11 @@ def test_binary_carries_the_patches():
     assert b"KVM has no one-reg interface for %s" in data
     assert b"HASHPKEYR" in data and b"UHDEXCR" in data
     assert b"cap-rpt-invalidate=off" in data
+    # 0006-0008 (issue 16 items 8, 9, 4)
+    assert b"KVM on this host does not offer cap-%s=%s: using cap-%s=%s" in data
+    assert b"interrupts are emulated in user space on this host" in data
+    assert b"kernel_irqchip allowed but unavailable" not in data
+    assert b"the host runs in %s compatibility mode" in data
 
 
 def test_build_log_has_no_warnings():
