@@ -10,7 +10,7 @@
 # `-incoming "exec:cat state"`, types 'v' on its console and waits for
 # "migcheck: PASS" or "migcheck: FAIL ...".  QEMU ARGS are the machine,
 # CPU and accelerator options (the same for both sides), e.g.
-#   -accel kvm -M pseries,x-vof=on,cap-sbbc=broken,... -cpu host -m 512M
+#   -accel kvm -M pseries,x-vof=on -cpu host -m 512M
 #
 # POSIX sh only (runs under busybox inside the L1): the consoles and
 # monitors are QEMU "pipe:" chardevs on FIFOs.  Exit status: 0 PASS,
