@@ -42,6 +42,9 @@ WORKLOADS = [
     Workload("pagefault", "64K page", "L2 page fault (64 MiB touched)", None, None),
     Workload("lifecycle", "VM", "1-vCPU VM: create, 1 run, destroy (RUN_VCPU not counted)",
              10.0, (6.0, "<= 6"), exclude=("H_GUEST_RUN_VCPU",)),
+    Workload("cede", "cede",
+             "idle L2: H_CEDE, KVM blocks, then delivers the decrementer interrupt",
+             None, None),
 ]
 
 
