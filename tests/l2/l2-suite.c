@@ -1331,7 +1331,7 @@ static void case_smpstart(struct l2case *c)
  * unseen and the page is missing: a migration would not send it again.
  */
 #define DS_VCPUS	2
-#define DS_ROUNDS	500
+#define DS_ROUNDS	200
 #define DS_BASE		(1 * MiB)
 #define DS_STRIDE	0x10000UL
 #define DS_WAIT_US	(5 * 1e6)
