@@ -38,10 +38,12 @@ l2-suite-ours: initramfs $(call l2_kernel,ours)
 # boot: call 1 reads the run output buffer size at vCPU creation; the case
 # prints the number for the kernel it runs on).  runout-*: the output of
 # the first hypercall exit of the boot gets an unknown element / a wrong
-# length.
+# length.  fac-hfscr: no facility unavailable exit of the boot reports
+# HFSCR (its cause), so the L1 has to fetch it.
 L2_FAULTS ?= getstate/x-nested-papr-fault=get-state:2:H_HARDWARE/getstate-fail \
 	runout-unknown/x-nested-papr-fault=run-vcpu:1:out-unknown/runout-unknown \
-	runout-bad-size/x-nested-papr-fault=run-vcpu:1:out-bad-size/runout-bad-size
+	runout-bad-size/x-nested-papr-fault=run-vcpu:1:out-bad-size/runout-bad-size \
+	fac-hfscr/x-nested-papr-fault=run-vcpu:1:out-no-hfscr/fac-hfscr
 # $(1) kernel flavour: results build/results/l2-faults-$(1)-NAME.*
 l2_fault_boots = mkdir -p $(RESULTS) && rc=0; for f in $(L2_FAULTS); do \
 	set -- $$(echo "$$f" | tr / ' '); \

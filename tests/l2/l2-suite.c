@@ -934,6 +934,53 @@ static void program_interrupt_case(struct l2case *c, const uint32_t *insns,
 	teardown(&vm, &vcpu);
 }
 
+/*
+ * fac-hfscr: a hypervisor facility unavailable exit is handled for the
+ * cause the L0 reports.  The L2 sends itself a doorbell with msgsndp,
+ * which KVM keeps out of HFSCR to emulate it: the exit's cause (the top
+ * byte of HFSCR) must say MSGP, and KVM then emulates the instruction and
+ * the L2 goes on to its hcall.  Read from a stale HFSCR, the cause is
+ * another and the L2 gets a program interrupt (0x700) instead.  Run only
+ * when named: make l2-faults-ours boots it with an L0 that leaves HFSCR
+ * out of the run output buffer of such exits (x-nested-papr-fault
+ * run-vcpu:1:out-no-hfscr), so that KVM has to fetch the cause.
+ */
+#define KVMT_MSGSNDP(rb)	(KVMT_OP(31) | KVMT_RB(rb) | (142u << 1))
+#define FAC_DONE		0xfac
+
+static void case_fac_hfscr(struct l2case *c)
+{
+	struct kvmt_code code;
+	struct kvmt_vcpu vcpu;
+	struct kvmt_vm vm;
+	const __u64 *a;
+
+	kvmt_code_init(&code);
+	kvmt_emit_li64(&code, 5, 5ULL << 27);		/* doorbell to thread 0 */
+	kvmt_emit(&code, KVMT_MSGSNDP(5));
+	kvmt_emit(&code, KVMT_LI(4, FAC_DONE));
+	kvmt_emit_hcall(&code, KVMT_H_TEST);
+	kvmt_emit(&code, KVMT_B(0));
+	if (setup(c, &vm, &vcpu, 1 * MiB, &code))
+		return not_reached(c, "no VM");
+	if (put_trap_vectors(&vm) || set_ile(&vcpu, NULL)) {
+		teardown(&vm, &vcpu);
+		return not_reached(c, "no trap vectors");
+	}
+	if (kvmt_run_hcall(&vcpu, "after msgsndp")) {
+		teardown(&vm, &vcpu);
+		return not_reached(c, "no hcall");
+	}
+	a = vcpu.run->papr_hcall.args;
+	if (a[0] != FAC_DONE)
+		kvmt_diag("after msgsndp: hcall r4 %#llx (SRR0 %#llx SRR1 %#llx), want %#x: "
+			  "the facility unavailable exit was not handled as MSGP",
+			  (unsigned long long)a[0], (unsigned long long)a[1],
+			  (unsigned long long)a[2], FAC_DONE);
+	result(c, a[0] == FAC_DONE);
+	teardown(&vm, &vcpu);
+}
+
 static void case_illegal(struct l2case *c)
 {
 	static const uint32_t insn[] = { 0x00000000 };	/* primary opcode 0 */
@@ -2672,6 +2719,9 @@ static struct l2case cases[] = {
 		"H_GUEST_GET_STATE failing: KVM_GET_ONE_REG gives EIO, not stale data",
 		"the L0 answers again: KVM_GET_ONE_REG gives the L2's value",
 		"the vCPU runs on (not dead after the failure)",
+	} },
+	{ .name = "fac-hfscr", .run = case_fac_hfscr, .on_request = 1, .res = {
+		"msgsndp: the facility unavailable exit is emulated for its cause (MSGP)",
 	} },
 	{ .name = "runout-unknown", .run = case_runout_unknown, .on_request = 1, .res = {
 		"an unknown element in the run output buffer is skipped: the exit is handled from it",

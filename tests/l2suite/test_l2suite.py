@@ -110,7 +110,7 @@ def test_ours(r):
     check("ours", r)
 
 
-FAULT_BOOTS = ["getstate", "runout-unknown", "runout-bad-size"]
+FAULT_BOOTS = ["getstate", "runout-unknown", "runout-bad-size", "fac-hfscr"]
 
 
 @pytest.mark.parametrize("r", [p for b in FAULT_BOOTS
