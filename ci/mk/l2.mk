@@ -53,11 +53,11 @@ l2_fault_boots = mkdir -p $(RESULTS) && rc=0; for f in $(L2_FAULTS); do \
 		--append "nv2.l2suite=$$3"; r=$$?; [ $$r -le 1 ] || rc=$$r; \
 	done; [ $$rc -le 1 ]
 
-## l2-faults-ref  L2 suite cases with a misbehaving L0 (getstate-fail, runout-*), 6.12 reference -> build/results/l2-faults-ref-*.tap
+## l2-faults-ref  L2 suite cases with a misbehaving L0 (getstate-fail, runout-*, fac-hfscr), 6.12 reference -> build/results/l2-faults-ref-*.tap
 l2-faults-ref: initramfs $(L0_BIN) $(call l2_kernel,ref)
 	$(call l2_fault_boots,ref)
 
-## l2-faults-ours L2 suite cases with a misbehaving L0 (getstate-fail, runout-*), our 6.1 -> build/results/l2-faults-ours-*.tap
+## l2-faults-ours L2 suite cases with a misbehaving L0 (getstate-fail, runout-*, fac-hfscr), our 6.1 -> build/results/l2-faults-ours-*.tap
 l2-faults-ours: initramfs $(L0_BIN) $(call l2_kernel,ours)
 	$(call l2_fault_boots,ours)
 
