@@ -231,7 +231,12 @@ Reading the reference column: a round trip is one `H_GUEST_RUN_VCPU`
 MMIO exit also reloads two registers for instruction emulation; a VM
 lifecycle is `H_GUEST_CREATE`, `H_GUEST_CREATE_VCPU`, 4 `H_GUEST_SET_STATE`,
 1 `H_GUEST_GET_STATE`, `H_GUEST_DELETE` and 2 `H_TLB_INVALIDATE` that the
-emulated PowerVM fails (rc -2, printed on the console).
+emulated PowerVM fails (rc -2, printed on the console).  The cede row is an
+idle L2's timer tick: `H_CEDE` with MSR[EE] off and DEC set, KVM blocks the
+vCPU, then delivers the decrementer interrupt; hcalls count the same
+whatever a `H_GUEST_GET_STATE` carries, and ours fetches the 5 elements
+of the interrupt set there (MSR, NIA, SRR0/1, DEC expiry: ~110 bytes of
+buffer) where it fetched the whole register file (~2.4 KB) before 0026.
 """
 
 
