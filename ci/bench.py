@@ -235,7 +235,7 @@ emulated PowerVM fails (rc -2, printed on the console).  The cede row is an
 idle L2's timer tick: `H_CEDE` with MSR[EE] off and DEC set, KVM blocks the
 vCPU, then delivers the decrementer interrupt; hcalls count the same
 whatever a `H_GUEST_GET_STATE` carries, and ours fetches the 5 elements
-of the interrupt set there (MSR, NIA, SRR0/1, DEC expiry: ~110 bytes of
+of the interrupt set there (MSR, NIA, SRR0/1, DEC expiry: a 64-byte
 buffer) where it fetched the whole register file (~2.4 KB) before 0026.
 """
 
