@@ -2,7 +2,8 @@
 /*
  * l2-bench: what each L2 workload costs the L1 in hypercalls to the L0.
  *
- *   l2-bench [--trips=N] [--state-trips=N] [--mmio=N] [--cycles=N] [WORKLOAD...]
+ *   l2-bench [--trips=N] [--state-trips=N] [--mmio=N] [--cycles=N] [--cedes=N]
+ *            [WORKLOAD...]
  *
  * Workloads (all by default):
  *   plain      hcall round trips, nothing else           per round trip
@@ -11,6 +12,8 @@
  *   mmio       4-byte MMIO store exits                   per exit
  *   pagefault  the L2 writes every 64K page of 64 MiB    per page
  *   lifecycle  create VM + vCPU, run to one hcall, destroy per VM
+ *   cede       H_CEDE until a decrementer interrupt wakes   per cede
+ *              the L2 (KVM blocks, then delivers the DEC)
  *
  * L1 -> L0 hcalls are counted with perf counters on the powerpc:hcall_entry
  * tracepoint, one per opcode (kvmt_hcount_*), for this process only and
@@ -37,8 +40,8 @@
 #define MMIO_GPA	0x40000000UL
 
 static struct {
-	long trips, state_trips, mmio, cycles;
-} opt = { 2000, 200, 1000, 10 };
+	long trips, state_trips, mmio, cycles, cedes;
+} opt = { 2000, 200, 1000, 10, 500 };
 
 static struct kvmt_hcount hc;
 
@@ -249,6 +252,68 @@ static void w_pagefault(const char *w)
 	report(w, PF_MEM / 0x10000, t1 - t0);
 }
 
+#define H_CEDE		0xe0
+#define CEDE_DEC	5000	/* timebase ticks: ~10 us at 512 MHz */
+
+/*
+ * cede: what an idle L2 costs at every timer tick.  With MSR[EE] off the
+ * L2 sets DEC and cedes; KVM sets MSR[EE] (H_CEDE does), blocks the vCPU
+ * until the DEC expiry, then delivers the decrementer interrupt at the
+ * next entry.  The vector counts it and returns with EE off again; after
+ * opt.cedes of them the L2 reports with an hcall.
+ */
+static void w_cede(const char *w)
+{
+	struct kvmt_code code, vec;
+	uint64_t lpcr, loop;
+	struct l2 l;
+	double t0, t1;
+	int rc;
+
+	kvmt_code_init(&code);
+	kvmt_emit(&code, KVMT_LI(8, 0));
+	kvmt_emit_li64(&code, 11, opt.cedes);
+	loop = kvmt_code_here(&code);
+	kvmt_emit_li64(&code, 9, CEDE_DEC);
+	kvmt_emit(&code, KVMT_MTSPR(KVMT_SPR_DEC, 9));
+	kvmt_emit_li64(&code, 3, H_CEDE);
+	kvmt_emit(&code, KVMT_SC1);
+	kvmt_emit(&code, KVMT_CMPD(8, 11));
+	kvmt_emit(&code, KVMT_BLT(loop - kvmt_code_here(&code)));
+	kvmt_emit(&code, KVMT_MR(4, 8));
+	kvmt_emit_hcall(&code, KVMT_H_TEST);
+	kvmt_emit(&code, KVMT_B(0));
+	/* the vector: count, return to after the sc with MSR[EE] off */
+	kvmt_code_init(&vec);
+	kvmt_emit(&vec, KVMT_ADDI(8, 8, 1));
+	kvmt_emit_li64(&vec, 5, KVMT_MSR_REAL_LE);
+	kvmt_emit(&vec, KVMT_MTSPR(KVMT_SPR_SRR1, 5));
+	kvmt_emit(&vec, 0x4c000024);	/* rfid */
+	rc = l2_setup(&l, 1 * MiB, &code);
+	if (rc)
+		return na(w, "cannot create a VM: %s", strerror(-rc));
+	rc = kvmt_code_put(&l.vm, KVMT_VEC_DECREMENTER, &vec);
+	if (!rc)
+		rc = kvmt_get_reg64(&l.vcpu, KVM_REG_PPC_LPCR_64, &lpcr);
+	if (!rc)
+		rc = kvmt_set_reg64(&l.vcpu, KVM_REG_PPC_LPCR_64, lpcr | KVMT_LPCR_ILE);
+	if (rc) {
+		l2_teardown(&l);
+		return na(w, "vector/LPCR[ILE] setup: %s", strerror(-rc));
+	}
+	kvmt_hcount_start(&hc);
+	t0 = now_us();
+	rc = kvmt_run_hcall(&l.vcpu, w);
+	t1 = now_us();
+	kvmt_hcount_stop(&hc);
+	if (!rc && l.vcpu.run->papr_hcall.args[0] != (uint64_t)opt.cedes)
+		rc = -1;
+	l2_teardown(&l);
+	if (rc)
+		return na(w, "the L2 did not come back after %ld cedes", opt.cedes);
+	report(w, opt.cedes, t1 - t0);
+}
+
 static void w_lifecycle(const char *w)
 {
 	struct kvmt_code code;
@@ -277,7 +342,9 @@ static void w_lifecycle(const char *w)
 	report(w, opt.cycles, t1 - t0);
 }
 
-static const char *const workloads[] = { "plain", "state", "mmio", "pagefault", "lifecycle" };
+static const char *const workloads[] = {
+	"plain", "state", "mmio", "pagefault", "lifecycle", "cede",
+};
 #define N_WORKLOADS ((int)(sizeof(workloads) / sizeof(workloads[0])))
 
 static long num_arg(const char *a, const char *prefix)
@@ -308,13 +375,16 @@ int main(int argc, char **argv)
 			opt.mmio = num_arg(a, "--mmio=");
 		} else if (!strncmp(a, "--cycles=", 9)) {
 			opt.cycles = num_arg(a, "--cycles=");
+		} else if (!strncmp(a, "--cedes=", 8)) {
+			opt.cedes = num_arg(a, "--cedes=");
 		} else {
 			for (j = 0; j < N_WORKLOADS; j++)
 				if (!strcmp(a, workloads[j]))
 					break;
 			if (j == N_WORKLOADS) {
 				fprintf(stderr, "usage: l2-bench [--trips=N] [--state-trips=N] "
-					"[--mmio=N] [--cycles=N] [plain|state|mmio|pagefault|lifecycle...]\n");
+					"[--mmio=N] [--cycles=N] [--cedes=N] "
+					"[plain|state|mmio|pagefault|lifecycle|cede...]\n");
 				printf("NV2: not ok - l2-bench: bad argument '%s'\n", a);
 				return 2;
 			}
@@ -361,6 +431,8 @@ int main(int argc, char **argv)
 			w_mmio(w);
 		else if (!strcmp(w, "pagefault"))
 			w_pagefault(w);
+		else if (!strcmp(w, "cede"))
+			w_cede(w);
 		else
 			w_lifecycle(w);
 		kvmt_watchdog(0);

@@ -934,6 +934,53 @@ static void program_interrupt_case(struct l2case *c, const uint32_t *insns,
 	teardown(&vm, &vcpu);
 }
 
+/*
+ * fac-hfscr: a hypervisor facility unavailable exit is handled for the
+ * cause the L0 reports.  The L2 sends itself a doorbell with msgsndp,
+ * which KVM keeps out of HFSCR to emulate it: the exit's cause (the top
+ * byte of HFSCR) must say MSGP, and KVM then emulates the instruction and
+ * the L2 goes on to its hcall.  Read from a stale HFSCR, the cause is
+ * another and the L2 gets a program interrupt (0x700) instead.  Run only
+ * when named: make l2-faults-ours boots it with an L0 that leaves HFSCR
+ * out of the run output buffer of such exits (x-nested-papr-fault
+ * run-vcpu:1:out-no-hfscr), so that KVM has to fetch the cause.
+ */
+#define KVMT_MSGSNDP(rb)	(KVMT_OP(31) | KVMT_RB(rb) | (142u << 1))
+#define FAC_DONE		0xfac
+
+static void case_fac_hfscr(struct l2case *c)
+{
+	struct kvmt_code code;
+	struct kvmt_vcpu vcpu;
+	struct kvmt_vm vm;
+	const __u64 *a;
+
+	kvmt_code_init(&code);
+	kvmt_emit_li64(&code, 5, 5ULL << 27);		/* doorbell to thread 0 */
+	kvmt_emit(&code, KVMT_MSGSNDP(5));
+	kvmt_emit(&code, KVMT_LI(4, FAC_DONE));
+	kvmt_emit_hcall(&code, KVMT_H_TEST);
+	kvmt_emit(&code, KVMT_B(0));
+	if (setup(c, &vm, &vcpu, 1 * MiB, &code))
+		return not_reached(c, "no VM");
+	if (put_trap_vectors(&vm) || set_ile(&vcpu, NULL)) {
+		teardown(&vm, &vcpu);
+		return not_reached(c, "no trap vectors");
+	}
+	if (kvmt_run_hcall(&vcpu, "after msgsndp")) {
+		teardown(&vm, &vcpu);
+		return not_reached(c, "no hcall");
+	}
+	a = vcpu.run->papr_hcall.args;
+	if (a[0] != FAC_DONE)
+		kvmt_diag("after msgsndp: hcall r4 %#llx (SRR0 %#llx SRR1 %#llx), want %#x: "
+			  "the facility unavailable exit was not handled as MSGP",
+			  (unsigned long long)a[0], (unsigned long long)a[1],
+			  (unsigned long long)a[2], FAC_DONE);
+	result(c, a[0] == FAC_DONE);
+	teardown(&vm, &vcpu);
+}
+
 static void case_illegal(struct l2case *c)
 {
 	static const uint32_t insn[] = { 0x00000000 };	/* primary opcode 0 */
@@ -1316,6 +1363,200 @@ static void case_smpstart(struct l2case *c)
 			  "%.0f", max_ms);
 		result(c, i == opt.starts && !stalls && !failed);
 	}
+}
+
+/*
+ * dirtylog-smp: a partition-scoped PTE the L1 changes while a vCPU runs
+ * must not be used afterwards.  2 vCPUs, each in its own thread, count
+ * in a page of their own without ever exiting; the main thread harvests
+ * the dirty log (KVM_GET_DIRTY_LOG clears the C bit of each PTE it
+ * reports), waits until both counters moved on, and harvests it again:
+ * both pages must be in it every round.  A store can only set C again
+ * through a fault, so if the L0 still held the translation that was made
+ * while C was set (nothing invalidated it: an L0 without H_RPT_INVALIDATE
+ * keeps translations until the vCPU exits), the stores went through
+ * unseen and the page is missing: a migration would not send it again.
+ */
+#define DS_VCPUS	2
+#define DS_ROUNDS	200
+#define DS_BASE		(1 * MiB)
+#define DS_STRIDE	0x10000UL
+#define DS_WAIT_US	(5 * 1e6)
+
+struct ds_vcpu {
+	struct kvmt_vcpu vcpu;
+	pthread_t th;
+	int err;		/* errno of KVM_RUN: EINTR when we stopped it */
+	int exit_reason;
+};
+
+static void *ds_vcpu_main(void *arg)
+{
+	struct ds_vcpu *d = arg;
+	int rc;
+
+	rc = ioctl(d->vcpu.fd, KVM_RUN, 0);
+	d->err = rc < 0 ? errno : 0;
+	d->exit_reason = d->vcpu.run->exit_reason;
+	return NULL;
+}
+
+static volatile uint64_t *ds_counter(struct kvmt_vm *vm, int i)
+{
+	return (volatile uint64_t *)((char *)vm->mem + DS_BASE + i * DS_STRIDE);
+}
+
+/* Wait until every counter is at least want[i]; 0 or -1 (timed out). */
+static int ds_wait(struct kvmt_vm *vm, const uint64_t *want)
+{
+	double t0 = now_us();
+	int i;
+
+	for (;;) {
+		for (i = 0; i < DS_VCPUS; i++)
+			if (*ds_counter(vm, i) < want[i])
+				break;
+		if (i == DS_VCPUS)
+			return 0;
+		if (now_us() - t0 > DS_WAIT_US)
+			return -1;
+		sched_yield();
+	}
+}
+
+static int ds_harvest(struct kvmt_vm *vm, uint64_t *bitmap, size_t words, long page,
+		      int *missing)
+{
+	struct kvm_dirty_log log;
+	int i;
+
+	memset(&log, 0, sizeof(log));
+	memset(bitmap, 0, words * 8);
+	log.slot = 0;
+	log.dirty_bitmap = bitmap;
+	if (ioctl(vm->vm_fd, KVM_GET_DIRTY_LOG, &log) < 0)
+		return -errno;
+	for (i = 0; missing && i < DS_VCPUS; i++) {
+		uint64_t bit = (DS_BASE + i * DS_STRIDE) / page;
+
+		if (!(bitmap[bit / 64] & (1ULL << (bit % 64))))
+			missing[i]++;
+	}
+	return 0;
+}
+
+static void case_dirtylog_smp(struct l2case *c)
+{
+	struct kvm_userspace_memory_region region;
+	struct ds_vcpu d[DS_VCPUS];
+	struct kvmt_code code;
+	struct kvmt_vm vm;
+	struct sigaction sa;
+	uint64_t *bitmap = NULL, want[DS_VCPUS];
+	long page = sysconf(_SC_PAGESIZE);
+	size_t words;
+	int i, r, rc, made = 0, started = 0, ok = 1, missing[DS_VCPUS] = { 0 };
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigusr1;	/* no SA_RESTART: KVM_RUN returns EINTR */
+	sigaction(SIGUSR1, &sa, NULL);
+	/* r6 = this vCPU's page (set per vCPU): count there forever */
+	kvmt_code_init(&code);
+	kvmt_emit(&code, KVMT_LD(7, 0, 6));
+	kvmt_emit(&code, KVMT_ADDI(7, 7, 1));
+	kvmt_emit(&code, KVMT_STD(7, 0, 6));
+	kvmt_emit(&code, KVMT_B(-12));
+	rc = kvmt_vm_create(&vm, DS_BASE + DS_VCPUS * DS_STRIDE);
+	if (!rc)
+		rc = kvmt_code_put(&vm, CODE_GPA, &code);
+	if (rc) {
+		kvmt_diag("VM: %s", strerror(-rc));
+		return not_reached(c, "no VM");
+	}
+	memset(&region, 0, sizeof(region));
+	region.slot = 0;
+	region.flags = KVM_MEM_LOG_DIRTY_PAGES;
+	region.memory_size = vm.mem_size;
+	region.userspace_addr = (uintptr_t)vm.mem;
+	if (ioctl(vm.vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0) {
+		kvmt_diag("KVM_SET_USER_MEMORY_REGION(KVM_MEM_LOG_DIRTY_PAGES): %s",
+			  strerror(errno));
+		kvmt_vm_destroy(&vm);
+		return not_reached(c, "no dirty logging");
+	}
+	words = (vm.mem_size / page + 63) / 64;
+	bitmap = calloc(words, 8);
+	for (; bitmap && made < DS_VCPUS; made++) {
+		struct kvm_regs regs;
+
+		memset(&d[made], 0, sizeof(d[made]));
+		rc = kvmt_vcpu_create(&vm, &d[made].vcpu, made);
+		if (rc)
+			break;
+		rc = kvmt_get_regs(&d[made].vcpu, &regs);
+		if (!rc) {
+			regs.pc = CODE_GPA;
+			regs.msr = KVMT_MSR_REAL_LE;
+			regs.gpr[6] = DS_BASE + made * DS_STRIDE;
+			rc = kvmt_set_regs(&d[made].vcpu, &regs);
+		}
+		if (rc) {
+			made++;
+			break;
+		}
+	}
+	if (!bitmap || rc) {
+		kvmt_diag("vCPU setup: %s", bitmap ? strerror(-rc) : "out of memory");
+		ok = 0;
+	}
+	for (; ok && started < DS_VCPUS; started++)
+		if (pthread_create(&d[started].th, NULL, ds_vcpu_main, &d[started])) {
+			kvmt_diag("pthread_create failed");
+			ok = 0;
+			break;
+		}
+	/* both vCPUs counting, their pages mapped writable (C set) */
+	for (i = 0; i < DS_VCPUS; i++)
+		want[i] = 2;
+	if (ok && ds_wait(&vm, want)) {
+		kvmt_diag("the vCPUs did not start counting");
+		ok = 0;
+	}
+	rc = ok ? ds_harvest(&vm, bitmap, words, page, NULL) : 0;
+	for (r = 0; ok && !rc && r < DS_ROUNDS; r++) {
+		/* at least one whole store of each vCPU after the log was cleared */
+		for (i = 0; i < DS_VCPUS; i++)
+			want[i] = *ds_counter(&vm, i) + 2;
+		if (ds_wait(&vm, want)) {
+			kvmt_diag("round %d: a vCPU stopped counting", r + 1);
+			ok = 0;
+			break;
+		}
+		rc = ds_harvest(&vm, bitmap, words, page, missing);
+	}
+	if (rc) {
+		kvmt_diag("KVM_GET_DIRTY_LOG: %s", strerror(-rc));
+		ok = 0;
+	}
+	for (i = 0; i < started; i++) {
+		pthread_kill(d[i].th, SIGUSR1);
+		pthread_join(d[i].th, NULL);
+		if (d[i].err != EINTR) {
+			kvmt_diag("vCPU %d: KVM_RUN ended with %s (exit reason %d), not EINTR",
+				  i, d[i].err ? strerror(d[i].err) : "success", d[i].exit_reason);
+			ok = 0;
+		}
+	}
+	for (i = 0; i < DS_VCPUS; i++)
+		kvmt_diag("vCPU %d: its page missing from %d of %d dirty logs, counter %llu",
+			  i, missing[i], r, (unsigned long long)*ds_counter(&vm, i));
+	for (i = 0; i < DS_VCPUS; i++)
+		ok &= !missing[i];
+	result(c, ok && r == DS_ROUNDS);
+	free(bitmap);
+	for (i = 0; i < made; i++)
+		kvmt_vcpu_destroy(&d[i].vcpu);
+	kvmt_vm_destroy(&vm);
 }
 
 static void case_twovm(struct l2case *c)
@@ -2441,6 +2682,9 @@ static struct l2case cases[] = {
 		"2-vCPU L2 started again and again: no vCPU keeps its L1 CPU past its timer",
 		"2-threads-per-core L2 started again and again: no stall",
 	} },
+	{ .name = "dirtylog-smp", .run = case_dirtylog_smp, .res = {
+		"2 vCPUs count in their pages while the log is harvested: both pages in every log",
+	} },
 	{ .name = "twovm", .run = case_twovm, .res = { "2 VMs run at once, each sees only its own memory and values" } },
 	{ .name = "lifecycle", .run = case_lifecycle, .res = {
 		"VM create, vCPU create, run, destroy: every cycle works",
@@ -2475,6 +2719,9 @@ static struct l2case cases[] = {
 		"H_GUEST_GET_STATE failing: KVM_GET_ONE_REG gives EIO, not stale data",
 		"the L0 answers again: KVM_GET_ONE_REG gives the L2's value",
 		"the vCPU runs on (not dead after the failure)",
+	} },
+	{ .name = "fac-hfscr", .run = case_fac_hfscr, .on_request = 1, .res = {
+		"msgsndp: the facility unavailable exit is emulated for its cause (MSGP)",
 	} },
 	{ .name = "runout-unknown", .run = case_runout_unknown, .on_request = 1, .res = {
 		"an unknown element in the run output buffer is skipped: the exit is handled from it",
