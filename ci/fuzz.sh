@@ -51,7 +51,7 @@ for t in "${targets[@]}"; do
 		cp -n "$TOP"/tests/fuzz/gsb/corpus/* "$work"/
 		rm -f "$RESULTS/fuzz/gsb-"{crash,leak,timeout,oom}-*
 		set +e
-		nice -n 19 "$bin" -max_total_time="$SECS" -print_final_stats=1 -timeout=10 \
+		nice -n 10 "$bin" -max_total_time="$SECS" -print_final_stats=1 -timeout=10 \
 			-rss_limit_mb=2048 -max_len=4096 -artifact_prefix="$RESULTS/fuzz/gsb-" \
 			"$work" >"$log" 2>&1
 		rc=$?
@@ -68,7 +68,7 @@ for t in "${targets[@]}"; do
 		[ -x "$L0" ] || { echo "fuzz: $L0 is missing (make qemu-l0)" >&2; exit 1; }
 		json=$RESULTS/fuzz/$NAME-l0.json
 		set +e
-		nice -n 19 "$PYTHON" "$TOP/tests/fuzz/l0/fuzz_l0.py" --qemu "$L0" --seconds "$SECS" \
+		nice -n 10 "$PYTHON" "$TOP/tests/fuzz/l0/fuzz_l0.py" --qemu "$L0" --seconds "$SECS" \
 			--seed "$SEED" --json "$json" --crash-dir "$RESULTS/fuzz" >"$log" 2>&1
 		rc=$?
 		set -e
