@@ -78,6 +78,10 @@ IDS = sorted(SIZES)
 GUEST_IDS = [i for i in IDS if i <= 0x0006]
 HOST_IDS = [i for i in IDS if 0x0800 <= i <= 0x0804]
 THREAD_IDS = [i for i in IDS if i >= 0x0C00]
+# Read-write vCPU registers the L0 keeps as they are: what H_GUEST_SET_STATE
+# sets, H_GUEST_GET_STATE returns (the run buffers and the VPA are checked
+# values, the 0xF000 range is read-only).
+ROUNDTRIP_IDS = [i for i in IDS if 0x1000 <= i < 0xF000]
 
 
 def signed(v):
@@ -362,6 +366,24 @@ class Fuzzer:
         if (rc, rc2, rc3) != (0, 0, 0) or got != val:
             self.finding("broken", f"known-good vCPU/state sequence: rc {rc} {rc2} {rc3}, "
                                    f"GPR3 {got!r} != {val:#x}")
+        # a few registers: GET returns what SET set
+        ids = self.rng.sample(ROUNDTRIP_IDS, 4)
+        vals = {i: bytes(self.rng.getrandbits(8) for _ in range(SIZES[i])) for i in ids}
+        buf = struct.pack(">I", len(ids)) + b"".join(element(i, vals[i]) for i in ids)
+        self.l0.write(BUF, buf)
+        rc2, _ = self.call(H_GUEST_SET_STATE, 0, g, 0, BUF, len(buf))
+        req = struct.pack(">I", len(ids)) + b"".join(element(i, bytes(SIZES[i])) for i in ids)
+        self.l0.write(BUF + 0x1000, req)
+        rc3, _ = self.call(H_GUEST_GET_STATE, 0, g, 0, BUF + 0x1000, len(req))
+        reply = self.l0.cmd(f"read {BUF + 0x1000:#x} {len(req):#x}")
+        back = bytes.fromhex(reply.split()[1][2:]) if reply.startswith("OK") else b""
+        off = 4
+        for i in ids:
+            got = back[off + 4:off + 4 + SIZES[i]]
+            if (rc2, rc3) != (0, 0) or got != vals[i]:
+                self.finding("broken", f"element {i:#06x}: set {vals[i].hex()}, got "
+                                       f"{got.hex()} (rc {rc2} {rc3})")
+            off += 4 + SIZES[i]
         self.call(H_GUEST_DELETE, 0, g)
 
     def finding(self, kind, what):
