@@ -78,3 +78,13 @@ def test_gsb_seeds_replay():
     p = subprocess.run([str(binary)] + seeds, capture_output=True, text=True, timeout=120)
     assert p.returncode == 0, p.stderr[-3000:]
     assert f"Executed {seeds[-1]}" in p.stderr
+
+
+@pytest.mark.parametrize("args,msg", [
+    (["--qemu", "/nonexistent/qemu"], "is not an executable"),
+    (["--qemu", sys.executable, "--seconds", "0"], "--seconds must be positive"),
+])
+def test_l0_driver_refuses_bad_arguments(args, msg):
+    p = subprocess.run([sys.executable, str(HERE / "l0" / "fuzz_l0.py")] + args,
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 2 and msg in p.stderr, (p.returncode, p.stderr)
