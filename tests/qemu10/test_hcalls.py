@@ -228,6 +228,19 @@ def test_run_buffers_read_back(l1):
     assert vals[GSID_RUN_OUTPUT] == u64(0x3001000) + u64(0x80)
 
 
+@pytest.mark.parametrize("gsid,size", [(0x103E, 8), (0x1041, 8), (0x1042, 8), (0x200D, 4)],
+                         ids=["MMCR3", "SIER2", "SIER3", "WORT"])
+def test_pmu_registers_read_back(l1, gsid, size):
+    """Patch 0022: these were NOP elements, SET dropped the value and GET
+    gave 0 (found by the round trip check of tests/fuzz/l0/fuzz_l0.py)."""
+    guest = still_works(l1)
+    value = bytes(range(0xA1, 0xA1 + size))
+    assert l1.set_state(guest, 0, gsb(element(gsid, value))) == H_SUCCESS
+    rc, vals = l1.get_state(guest, 0, [(gsid, size)])
+    assert rc == H_SUCCESS
+    assert vals[gsid] == value
+
+
 # ---------------------------------------------------------------- L2 VPA
 def test_l2_vpa_element(l1):
     guest = still_works(l1)
