@@ -29,3 +29,13 @@ kvm-modular: initramfs-modular $(L0_BIN)
 		--append "nv2.kvmcycles=$(KVM_CYCLES)"; rc=$$?; [ $$rc -le 1 ]
 
 CHECK_PREP += kvm-modular
+
+.PHONY: kernel-deb
+
+## kernel-deb     linux-image (+ headers) .deb of the modular L1, installed with apt into a ppc64el root -> build/deb/, build/results/kernel-deb.txt
+# Not part of make check (a second full build of the modular tree through
+# dpkg-buildpackage and a ppc64el mmdebstrap under qemu-user: ~15 min on
+# 2 cores).  docs/packaging.md "A kernel .deb".
+kernel-deb:
+	ci/kernel-deb.sh build
+	ci/kernel-deb.sh install
