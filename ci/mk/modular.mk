@@ -28,7 +28,7 @@ kvm-modular: initramfs-modular $(L0_BIN)
 		--smp $(L2_SMP) --timeout 1500 --l0-monitor \
 		--append "nv2.kvmcycles=$(KVM_CYCLES)"; rc=$$?; [ $$rc -le 1 ]
 
-CHECK_PREP += kvm-modular
+CHECK_PREP += kernel-modular kvm-modular
 
 .PHONY: kernel-deb
 
