@@ -4,9 +4,10 @@
 #
 #   ci/kernel-deb.sh build     bindeb-pkg of the modular L1 (l1-modular.config)
 #                              -> build/deb/linux-image-<release>_<version>_ppc64el.deb
-#   ci/kernel-deb.sh install   mmdebstrap a minimal bookworm ppc64el root
-#                              (qemu-user-static) and apt-get install the
-#                              image .deb into it -> build/results/kernel-deb.txt
+#   ci/kernel-deb.sh install   apt-get install the image .deb into a copy of
+#                              a minimal bookworm ppc64el root (made once by
+#                              `root`: mmdebstrap through qemu-user-static)
+#                              -> build/results/kernel-deb.txt
 #
 # Names and versions (docs/packaging.md "A kernel .deb"): the release is
 # <upstream>-nestedv2 (CONFIG_LOCALVERSION), so the package is
@@ -55,6 +56,34 @@ image_deb() {
 	die "no linux-image .deb in $OUT (ci/kernel-deb.sh build)"
 }
 
+# base_root: a minimal bookworm ppc64el root, made once with mmdebstrap
+# through qemu-user-static's binfmt entry -> build/deb/root-base.
+base_root() {
+	[ -f "$OUT/root-base/.nestedv2-complete" ] && return 0
+	[ -e /proc/sys/fs/binfmt_misc/qemu-ppc64le ] || {
+		mountpoint -q /proc/sys/fs/binfmt_misc ||
+			mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc
+		update-binfmts --enable qemu-ppc64le
+	}
+	# The host's own apt sources (what ci/deps.sh uses: bookworm and
+	# bookworm-backports).
+	local srcs=() f
+	[ -s /etc/apt/sources.list ] && srcs+=(/etc/apt/sources.list)
+	for f in /etc/apt/sources.list.d/*.sources /etc/apt/sources.list.d/*.list; do
+		[ -s "$f" ] && srcs+=("$f")
+	done
+	[ ${#srcs[@]} -gt 0 ] || die "no apt sources on this host"
+	mkdir -p "$OUT" "$RES"
+	rm -rf "$OUT/root-base"
+	say "mmdebstrap bookworm ppc64el into $OUT/root-base (log: $RES/kernel-deb.mmdebstrap)"
+	nice -n 10 mmdebstrap --variant=apt --architectures=ppc64el bookworm \
+		"$OUT/root-base" "${srcs[@]}" >"$RES/kernel-deb.mmdebstrap" 2>&1 || {
+		tail -n 30 "$RES/kernel-deb.mmdebstrap" >&2
+		die "mmdebstrap failed (log: $RES/kernel-deb.mmdebstrap)"
+	}
+	touch "$OUT/root-base/.nestedv2-complete"
+}
+
 install() {
 	local deb pkg ver root log=$RES/kernel-deb.txt
 	deb=$(image_deb)
@@ -72,43 +101,30 @@ install() {
 	dpkg --compare-versions "$ver" gt "$LINUX61_DEB_VERSION" ||
 		die "$ver does not sort above Debian's $LINUX61_DEB_VERSION"
 	echo "version: $ver > $LINUX61_DEB_VERSION (Debian's $LINUX61_IMAGE_PKG)" >>"$log"
-	[ -e /proc/sys/fs/binfmt_misc/qemu-ppc64le ] || {
-		mountpoint -q /proc/sys/fs/binfmt_misc ||
-			mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc
-		update-binfmts --enable qemu-ppc64le
-	}
+	base_root
 	root=$OUT/root
 	rm -rf "$root"
-	say "mmdebstrap bookworm ppc64el into $root, then apt-get install $pkg"
-	# The host's own apt sources (what ci/deps.sh uses: bookworm and
-	# bookworm-backports); the image goes in with apt-get install of the
-	# file in the root.
-	local srcs=()
-	[ -s /etc/apt/sources.list ] && srcs+=(/etc/apt/sources.list)
-	for f in /etc/apt/sources.list.d/*.sources /etc/apt/sources.list.d/*.list; do
-		[ -s "$f" ] && srcs+=("$f")
-	done
-	[ ${#srcs[@]} -gt 0 ] || die "no apt sources on this host"
-	nice -n 10 mmdebstrap --variant=apt --architectures=ppc64el --skip=check/qemu \
-		--customize-hook="copy-in $deb /tmp" \
-		--customize-hook="chroot \"\$1\" apt-get install -y /tmp/$(basename "$deb")" \
-		--customize-hook="chroot \"\$1\" dpkg -s $pkg" \
-		--customize-hook="chroot \"\$1\" sh -c 'ls -l /boot /lib/modules/*/kernel/arch/powerpc/kvm'" \
-		bookworm "$root" "${srcs[@]}" \
-		>>"$log.mmdebstrap" 2>&1 || {
-		tail -n 30 "$log.mmdebstrap" >&2
-		die "mmdebstrap/apt install failed (log: $log.mmdebstrap)"
-	}
+	cp -a "$OUT/root-base" "$root"
+	cp "$deb" "$root/tmp/"
+	say "apt-get install $pkg in a bookworm ppc64el root ($root)"
+	mount -t proc proc "$root/proc"
+	local rc=0
 	{
-		echo "== apt-get install in a bookworm ppc64el root (mmdebstrap --variant=apt)"
-		sed -n '/apt-get install/,$p' "$log.mmdebstrap" | grep -v '^I: ' || true
-	} >>"$log"
+		echo "== apt-get install /tmp/$(basename "$deb") in a bookworm ppc64el root (mmdebstrap --variant=apt)"
+		chroot "$root" apt-get install -y "/tmp/$(basename "$deb")" 2>&1 &&
+			echo "== dpkg -s $pkg" && chroot "$root" dpkg -s "$pkg" 2>&1 &&
+			echo "== /boot and the KVM modules in the root" &&
+			chroot "$root" sh -c 'ls -l /boot; ls -l /lib/modules/*/kernel/arch/powerpc/kvm' 2>&1
+	} >>"$log" || rc=$?
+	umount "$root/proc"
+	[ "$rc" = 0 ] || { tail -n 30 "$log" >&2; die "apt-get install failed in the ppc64el root ($log)"; }
 	rm -rf "$root"
 	say "installed $pkg $ver with apt into a ppc64el root ($log)"
 }
 
 case ${1:-} in
+root) base_root ;;
 build) build ;;
 install) install ;;
-*) die "usage: $0 build|install" ;;
+*) die "usage: $0 build|install|root" ;;
 esac
