@@ -28,7 +28,7 @@ build() {
 	"$TOP/ci/kernel.sh" modular
 	local rel
 	rel=$(cat "$OBJ/include/config/kernel.release")
-	case $rel in *-nestedv2) ;; *) die "kernel release $rel does not end in -nestedv2" ;; esac
+	case $rel in *-nestedv2 | *-nestedv2+) ;; *) die "kernel release $rel does not end in -nestedv2" ;; esac
 	rm -f "$BUILD"/obj/*.deb "$BUILD"/obj/*.buildinfo "$BUILD"/obj/*.changes
 	say "bindeb-pkg $rel $PKGVERSION (log: $OBJ/bindeb-pkg.log)"
 	# -d: the build dependencies are the cross toolchain, which
@@ -49,7 +49,7 @@ build() {
 
 image_deb() {
 	local d
-	for d in "$OUT"/linux-image-*-nestedv2_*_ppc64el.deb; do
+	for d in "$OUT"/linux-image-*-nestedv2*_*_ppc64el.deb; do
 		case $d in *-dbg_*) continue ;; esac
 		[ -f "$d" ] && { echo "$d"; return 0; }
 	done
