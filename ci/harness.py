@@ -4,11 +4,18 @@ its console, and turn what it printed into results.
 
     harness.py boot NAME --kernel VMLINUX --initrd CPIO [--run ITEMS]
                          [--append ARGS] [--smp N] [--timeout S] [--qemu BIN]
-                         [--machine-opts OPTS]
+                         [--machine-opts OPTS] [--l0-monitor]
 
 writes build/results/NAME.console (raw console), NAME.tap (TAP 13: one line
 per result, including "console is clean" and "reached /init"), NAME.facts
 (key=value), and NAME.ktap (KUnit's KTAP, when the kernel printed one).
+
+--l0-monitor gives the L0 an HMP monitor socket.  A console line
+"NV2: L0QUERY TAG" (TAG: [a-z0-9_-]+) makes the harness ask the L0
+`info nested-papr` (QEMU patch 0020) and record what it holds as facts
+l0.TAG.guests and l0.TAG.vcpus (NAME.hmp keeps the answers).  The L1 gives
+the harness time to answer (it sleeps after the line); a query the L0 did
+not answer is a failed result.
 Exit status: 0 when every result passed.
 
 The parsing functions are a library for the pytest suites too.
@@ -17,6 +24,8 @@ import argparse
 import os
 import re
 import shlex
+import socket
+import tempfile
 import subprocess
 import sys
 import time
@@ -241,11 +250,103 @@ def qemu_cmd(args):
     return cmd
 
 
+L0QUERY_RE = re.compile(r"NV2: L0QUERY ([a-z0-9_-]+)\s*$")
+
+
+def hmp(path, command, timeout=30):
+    """One HMP command over the monitor socket at path -> its output."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(timeout)
+        s.connect(path)
+
+        def until_prompt():
+            buf = b""
+            while not buf.endswith(b"(qemu) "):
+                chunk = s.recv(4096)
+                if not chunk:
+                    raise OSError("monitor closed")
+                buf += chunk
+            return buf.decode("utf-8", "replace")
+
+        until_prompt()
+        s.sendall(command.encode() + b"\n")
+        out = until_prompt()
+    out = out.replace("\r", "")
+    lines = out.split("\n")
+    # The monitor echoes the command line first and ends with the prompt.
+    return "\n".join(l for l in lines[1:-1])
+
+
+def parse_nested_papr(text):
+    """`info nested-papr` -> {"guests": N, "vcpus": M} (missing: absent)."""
+    out = {}
+    for line in text.splitlines():
+        m = re.match(r"^(guests|vcpus): (\d+)$", line.strip())
+        if m:
+            out[m.group(1)] = int(m.group(2))
+    return out
+
+
+class L0Monitor:
+    """Answers the L1's "NV2: L0QUERY TAG" lines while the L0 runs."""
+
+    def __init__(self, base):
+        self.dir = tempfile.mkdtemp(prefix="nv2-hmp-")
+        self.path = os.path.join(self.dir, "hmp.sock")
+        self.log = open(base + ".hmp", "w")
+        self.offset = 0
+        self.results, self.facts = [], {}
+
+    def qemu_args(self):
+        return ["-monitor", f"unix:{self.path},server=on,wait=off"]
+
+    def poll(self, console):
+        with open(console, "rb") as f:
+            f.seek(self.offset)
+            data = f.read()
+        end = data.rfind(b"\n")
+        if end < 0:
+            return
+        self.offset += end + 1
+        for raw in data[:end].decode("utf-8", "replace").splitlines():
+            m = L0QUERY_RE.search(raw.rstrip("\r"))
+            if m:
+                self.query(m.group(1))
+
+    def query(self, tag):
+        name = f"L0 answered info nested-papr ({tag})"
+        try:
+            out = hmp(self.path, "info nested-papr")
+        except OSError as e:
+            self.results.append(Result(name, False, diag=f"monitor: {e}"))
+            return
+        self.log.write(f"== {tag}\n{out}\n")
+        self.log.flush()
+        counts = parse_nested_papr(out)
+        if set(counts) != {"guests", "vcpus"}:
+            self.results.append(Result(name, False, diag=f"unexpected answer: {out!r}"))
+            return
+        self.facts[f"l0.{tag}.guests"] = str(counts["guests"])
+        self.facts[f"l0.{tag}.vcpus"] = str(counts["vcpus"])
+        self.results.append(Result(name, True))
+
+    def close(self):
+        self.log.close()
+        try:
+            os.unlink(self.path)
+        except OSError:
+            pass
+        os.rmdir(self.dir)
+
+
 def boot(args):
     outdir = args.outdir
     os.makedirs(outdir, exist_ok=True)
     base = os.path.join(outdir, args.name)
     cmd = qemu_cmd(args)
+    mon = L0Monitor(base) if args.l0_monitor else None
+    if mon:
+        cmd += mon.qemu_args()
     with open(base + ".cmd", "w") as f:
         f.write(" ".join(shlex.quote(c) for c in cmd) + "\n")
     t0 = time.monotonic()
@@ -254,7 +355,15 @@ def boot(args):
         p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=con,
                              stderr=subprocess.STDOUT)
         try:
-            p.wait(timeout=args.timeout)
+            if mon:
+                deadline = t0 + args.timeout
+                while p.poll() is None:
+                    if time.monotonic() > deadline:
+                        raise subprocess.TimeoutExpired(cmd, args.timeout)
+                    mon.poll(base + ".console")
+                    time.sleep(0.2)
+            else:
+                p.wait(timeout=args.timeout)
         except subprocess.TimeoutExpired:
             timed_out = True
             p.kill()
@@ -262,6 +371,10 @@ def boot(args):
     wall = time.monotonic() - t0
     text = open(base + ".console", "rb").read().decode("utf-8", "replace")
     results, facts = analyse(text, ktap=args.ktap, expect_end=bool(args.initrd))
+    if mon:
+        mon.close()
+        results[-1:-1] = mon.results
+        facts.update(mon.facts)
     if timed_out:
         results.insert(0, Result("finished within the timeout", False,
                                  diag=f"killed after {args.timeout}s"))
@@ -333,6 +446,8 @@ def main(argv=None):
     b.add_argument("--qemu", default=os.environ.get("L0_QEMU") or "qemu-system-ppc64")
     b.add_argument("--machine-opts", default="", help="extra -M pseries options")
     b.add_argument("--ktap", action="store_true", help="parse KUnit output (no init expected)")
+    b.add_argument("--l0-monitor", action="store_true",
+                   help="answer 'NV2: L0QUERY TAG' lines with the L0's info nested-papr")
     b.add_argument("--outdir", default=os.environ.get("RESULTS", "build/results"))
     args = ap.parse_args(argv)
     for f in (args.kernel, args.initrd):

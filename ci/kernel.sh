@@ -3,6 +3,8 @@
 #
 #   ci/kernel.sh ours   Debian 6.1 + our series     -> build/kernels/ours/vmlinux
 #   ci/kernel.sh ref    Debian 6.12, no patches     -> build/kernels/ref/vmlinux
+#   ci/kernel.sh modular  Debian 6.1 + our series, KVM as modules (l1-modular.config)
+#                       -> build/kernels/modular/{vmlinux,modroot/lib/modules/*}
 #   ci/kernel.sh build SRC OBJ [FRAGMENT...]         build SRC in OBJ (used by ci/lint.sh)
 #
 # Config: `make allnoconfig KCONFIG_ALLCONFIG=<fragments>`; the 6.1 tree also
@@ -26,13 +28,14 @@ build() {
 	{
 		"${KMAKE[@]}" -C "$src" O="$obj" allnoconfig KCONFIG_ALLCONFIG="$frag" &&
 			check_config "$obj/.config" "$frag" &&
-			nice -n 5 "${KMAKE[@]}" -C "$src" O="$obj" -j"$JOBS" vmlinux
+			nice -n 5 "${KMAKE[@]}" -C "$src" O="$obj" -j"$JOBS" ${KTARGETS:-vmlinux}
 	} >"$obj/build.log" 2>&1 || {
 		tail -n 40 "$obj/build.log" >&2
 		die "kernel build failed in $src (log: $obj/build.log)"
 	}
-	# Warnings are errors for us: the lean config must build clean.
-	if grep -E '(warning|error):' "$obj/build.log" | grep -v 'ccache' >&2; then
+	# Warnings are errors for us: the lean config must build clean (and
+	# modpost's "undefined!" / "missing MODULE_LICENSE" are warnings too).
+	if grep -E '(warning|error|WARNING|ERROR):' "$obj/build.log" | grep -v 'ccache' >&2; then
 		die "kernel build printed warnings (log: $obj/build.log)"
 	fi
 }
@@ -95,7 +98,39 @@ flavour() {
 	if [ -n "$key" ]; then echo "$key" >"$BUILD/kernels/$fl/tree"; fi
 }
 
+# merged LEAN OVERRIDE: the lean fragment without the symbols OVERRIDE sets,
+# then OVERRIDE (kconfig warns about a symbol set twice).
+merged() {
+	local syms
+	syms=$(grep -oE '^(# )?CONFIG_[A-Z0-9_]+' "$2" | sed 's/^# //' | sort -u | paste -sd'|')
+	grep -vE "^(# )?($syms)[= ]" "$1"
+	cat "$2"
+}
+
+# install_modules OBJ: install the modules (stripped, depmod run) into
+# build/kernels/modular/modroot, the initramfs overlay of the modular L1.
+install_modules() {
+	local obj=$1 root=$BUILD/kernels/modular/modroot
+	rm -rf "$root.new"
+	"${KMAKE[@]}" -C "$obj" INSTALL_MOD_PATH="$root.new" INSTALL_MOD_STRIP=1 \
+		DEPMOD=/sbin/depmod modules_install >"$obj/modules_install.log" 2>&1 ||
+		die "modules_install failed (log: $obj/modules_install.log)"
+	find "$root.new" -name build -type l -delete
+	rm -rf "$root"
+	mv "$root.new" "$root"
+	say "modular: $(find "$root" -name '*.ko' | wc -l) modules in $root"
+}
+
 case ${1:-} in
+modular)
+	"$TOP/ci/sources.sh" ours
+	mkdir -p "$BUILD/obj/linux-6.1-modular"
+	merged "$CONFIGS/l1-lean.config" "$CONFIGS/l1-modular.config" \
+		>"$BUILD/obj/linux-6.1-modular/l1-modular.merged"
+	KTARGETS="vmlinux modules" flavour modular "$BUILD/src/linux-6.1" \
+		"$BUILD/obj/linux-6.1-modular" "$BUILD/obj/linux-6.1-modular/l1-modular.merged"
+	install_modules "$BUILD/obj/linux-6.1-modular"
+	;;
 ours)
 	"$TOP/ci/sources.sh" ours
 	flavour ours "$BUILD/src/linux-6.1" "$BUILD/obj/linux-6.1" \
@@ -114,6 +149,6 @@ install)
 	install_kernel "$@"
 	;;
 *)
-	die "usage: $0 ours|ref|build SRC OBJ FRAGMENT...|install OBJ FLAVOUR SRC"
+	die "usage: $0 ours|ref|modular|build SRC OBJ FRAGMENT...|install OBJ FLAVOUR SRC"
 	;;
 esac

@@ -27,7 +27,7 @@ STEPS_OF = {
     "debian": ["debian-drop-in-check"],
     "harness": ["initramfs", "kunit", "boot-base", "boot-ref", "boot-ours", "demo",
                 "fault-sweep"],
-    "kernel": ["lint", "kunit"],
+    "kernel": ["lint", "kunit", "kernel-modular", "kvm-modular"],
     "l2suite": ["l2-progs", "l2-suite-ref", "l2-suite-ours"],
     "libvirt": ["libvirt", "e2e-virsh"],
     "obs": ["obs-check"],

@@ -197,3 +197,18 @@ def test_mkcpio_rejects_bad_node(tmp_path):
                        capture_output=True, text=True)
     assert p.returncode != 0 and "bad --node" in p.stderr
     assert not (tmp_path / "o.gz").exists()
+
+
+def test_parse_nested_papr():
+    """`info nested-papr` (QEMU 10.0 patch 0020) as the harness reads it."""
+    text = "api: papr\nguests: 1\nvcpus: 4\nguest 1: vcpus 4\n"
+    assert harness.parse_nested_papr(text) == {"guests": 1, "vcpus": 4}
+    assert harness.parse_nested_papr("api: none\nguests: 0\nvcpus: 0\n") == \
+        {"guests": 0, "vcpus": 0}
+    # an answer without the counts (an L0 without 0020) gives nothing
+    assert harness.parse_nested_papr("unknown command: 'info nested-papr'\n") == {}
+
+
+def test_l0query_lines():
+    assert harness.L0QUERY_RE.search("NV2: L0QUERY c3-unloaded").group(1) == "c3-unloaded"
+    assert harness.L0QUERY_RE.search("NV2: L0QUERY c3 unloaded") is None

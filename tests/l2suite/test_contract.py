@@ -109,6 +109,17 @@ def test_kvm_smoke_contract_without_vm():
     assert facts["kvm_create_vm"].startswith("error "), facts
 
 
+def test_kvm_caps_contract_without_vm():
+    """kvm-caps where KVM cannot answer: exit 1 and an error fact, never
+    capability values that look like answers."""
+    p = prog("kvm-caps")
+    assert p.returncode == 1, p.stdout
+    _, facts, _, _ = harness.parse_nv2(p.stdout)
+    assert facts, p.stdout
+    assert all(k.startswith("caps.") for k in facts), facts
+    assert all(v.startswith("error ") for v in facts.values()), facts
+
+
 def test_sources_are_ours():
     """No third-party source in tests/l2: every file carries our SPDX line."""
     d = os.path.join(TOP, "tests", "l2")

@@ -109,6 +109,35 @@ def test_delete_before_any_guest(l0):
     assert l0.hcall(H_GUEST_DELETE, 1, 0)[0] == -256   # H_UNSUPPORTED_FLAG
 
 
+# ---------------------------------------------------------------- info nested-papr
+def nested_papr(l0):
+    """The L0's `info nested-papr` (patch 0020) -> (text, {guests, vcpus})."""
+    import harness
+    text = l0.qmp_cmd("human-monitor-command", **{"command-line": "info nested-papr"})
+    return text, harness.parse_nested_papr(text)
+
+
+def test_info_nested_papr_counts_guests_and_vcpus(l0):
+    text, n = nested_papr(l0)
+    assert n == {"guests": 0, "vcpus": 0}, text
+    l1 = NestedL1(l0)
+    assert l1.set_caps() == H_SUCCESS
+    g1 = l1.create_guest()
+    g2 = l1.create_guest()
+    for v in (0, 1, 3):
+        assert l1.create_vcpu(g1, v) == H_SUCCESS
+    assert l1.create_vcpu(g2, 0) == H_SUCCESS
+    text, n = nested_papr(l0)
+    # vCPU 2 of g1 was never created: 3 + 1 enabled vCPUs
+    assert n == {"guests": 2, "vcpus": 4}, text
+    assert "api: papr" in text
+    assert f"guest {g1}: vcpus 3" in text and f"guest {g2}: vcpus 1" in text, text
+    assert l0.hcall(H_GUEST_DELETE, 0, g1)[0] == H_SUCCESS
+    assert nested_papr(l0)[1] == {"guests": 1, "vcpus": 1}
+    assert l0.hcall(H_GUEST_DELETE, DELETE_ALL, 0)[0] == H_SUCCESS
+    assert nested_papr(l0)[1] == {"guests": 0, "vcpus": 0}
+
+
 # ---------------------------------------------------------------- malformed
 @pytest.mark.parametrize("length", [0, 2, 3, 1024 * 1024 + 1, 2**63])
 def test_bad_buffer_length(l1, length):

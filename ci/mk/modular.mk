@@ -1,0 +1,41 @@
+# The modular L1 (issue 12): our 6.1 + series with KVM, the in-kernel
+# interrupt controllers, the TCE code and vpa_pmu set the way Debian's
+# powerpc64le kernel sets them (ci/configs/l1-modular.config), booted in
+# the emulated PowerVM with its modules in the initramfs.  docs/ci.md
+# "The modular L1".
+
+.PHONY: kernel-modular initramfs-modular kvm-modular
+
+MODULAR_INITRAMFS := $(BUILD)/initramfs/modular.cpio.gz
+KVM_CYCLES ?= 10
+
+## kernel-modular  our 6.1 + series, KVM as modules (modpost clean) -> build/kernels/modular/{vmlinux,modroot}
+kernel-modular:
+	nice -n 10 ci/kernel.sh modular
+
+## initramfs-modular the L1 initramfs + the modular kernel's /lib/modules -> build/initramfs/modular.cpio.gz
+initramfs-modular: l2-progs tools kernel-modular
+	ci/initramfs.sh modular $(KERNELS)/modular/modroot
+
+## kvm-modular    modprobe kvm_hv, the L2 suite, 10x rmmod/modprobe with a VM each time, L0 guest count -> build/results/kvm-modular.tap
+# One boot: run items kvm-modular (load), l2suite, kvm-modular-cycle; the
+# harness answers the L1's L0QUERY lines with the L0's `info nested-papr`
+# (QEMU patch 0020).  tests/kernel/test_modular.py reads the results.
+kvm-modular: initramfs-modular $(L0_BIN)
+	@mkdir -p $(RESULTS) && rm -f $(RESULTS)/kvm-modular.* && touch $(RESULTS)/kvm-modular.started
+	$(HARNESS) boot kvm-modular --qemu $(L0_BIN) --kernel $(KERNELS)/modular/vmlinux \
+		--initrd $(MODULAR_INITRAMFS) --run kvm-modular,l2suite,kvm-modular-cycle \
+		--smp $(L2_SMP) --timeout 1500 --l0-monitor \
+		--append "nv2.kvmcycles=$(KVM_CYCLES)"; rc=$$?; [ $$rc -le 1 ]
+
+CHECK_PREP += kernel-modular kvm-modular
+
+.PHONY: kernel-deb
+
+## kernel-deb     linux-image (+ headers) .deb of the modular L1, installed with apt into a ppc64el root -> build/deb/, build/results/kernel-deb.txt
+# Not part of make check (a second full build of the modular tree through
+# dpkg-buildpackage and a ppc64el mmdebstrap under qemu-user: ~15 min on
+# 2 cores).  docs/packaging.md "A kernel .deb".
+kernel-deb:
+	ci/kernel-deb.sh build
+	ci/kernel-deb.sh install
