@@ -558,9 +558,25 @@ static void case_pagefault(struct l2case *c)
 #define DL_STRIDE	0x10000UL
 #define DL_DONE		0x1d1d
 
+/* Turn on dirty logging for the VM's one memory slot. */
+static int dirty_log_on(struct kvmt_vm *vm)
+{
+	struct kvm_userspace_memory_region region = {
+		.slot = 0,
+		.flags = KVM_MEM_LOG_DIRTY_PAGES,
+		.memory_size = vm->mem_size,
+		.userspace_addr = (uintptr_t)vm->mem,
+	};
+
+	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) == 0)
+		return 0;
+	kvmt_diag("KVM_SET_USER_MEMORY_REGION(KVM_MEM_LOG_DIRTY_PAGES): %s",
+		  strerror(errno));
+	return -1;
+}
+
 static void case_dirtylog(struct l2case *c)
 {
-	struct kvm_userspace_memory_region region;
 	struct kvm_dirty_log log;
 	struct kvmt_code code;
 	struct kvmt_vcpu vcpu;
@@ -589,14 +605,7 @@ static void case_dirtylog(struct l2case *c)
 	kvmt_emit(&code, KVMT_B(round_at - kvmt_code_here(&code)));
 	if (setup(c, &vm, &vcpu, mem, &code))
 		return not_reached(c, "no VM");
-	memset(&region, 0, sizeof(region));
-	region.slot = 0;
-	region.flags = KVM_MEM_LOG_DIRTY_PAGES;
-	region.memory_size = vm.mem_size;
-	region.userspace_addr = (uintptr_t)vm.mem;
-	if (ioctl(vm.vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0) {
-		kvmt_diag("KVM_SET_USER_MEMORY_REGION(KVM_MEM_LOG_DIRTY_PAGES): %s",
-			  strerror(errno));
+	if (dirty_log_on(&vm)) {
 		teardown(&vm, &vcpu);
 		return not_reached(c, "no dirty logging");
 	}
@@ -1447,7 +1456,6 @@ static int ds_harvest(struct kvmt_vm *vm, uint64_t *bitmap, size_t words, long p
 
 static void case_dirtylog_smp(struct l2case *c)
 {
-	struct kvm_userspace_memory_region region;
 	struct ds_vcpu d[DS_VCPUS];
 	struct kvmt_code code;
 	struct kvmt_vm vm;
@@ -1473,14 +1481,7 @@ static void case_dirtylog_smp(struct l2case *c)
 		kvmt_diag("VM: %s", strerror(-rc));
 		return not_reached(c, "no VM");
 	}
-	memset(&region, 0, sizeof(region));
-	region.slot = 0;
-	region.flags = KVM_MEM_LOG_DIRTY_PAGES;
-	region.memory_size = vm.mem_size;
-	region.userspace_addr = (uintptr_t)vm.mem;
-	if (ioctl(vm.vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0) {
-		kvmt_diag("KVM_SET_USER_MEMORY_REGION(KVM_MEM_LOG_DIRTY_PAGES): %s",
-			  strerror(errno));
+	if (dirty_log_on(&vm)) {
 		kvmt_vm_destroy(&vm);
 		return not_reached(c, "no dirty logging");
 	}
