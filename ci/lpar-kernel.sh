@@ -45,6 +45,14 @@ fi
 say "building the interim LPAR kernel in $OBJ (vmlinux, then modules)"
 # ci/kernel.sh build: allnoconfig with the fragment, every =y checked, vmlinux
 # built with warnings as errors.
+# kernel.sh checks the =y that kconfig turned off; a symbol whose menu is
+# off is missing altogether: every =y and =m of ours must be there (checked
+# on the configuration before anything is compiled).
+"${KMAKE[@]}" -C "$SRC" O="$OBJ" allnoconfig KCONFIG_ALLCONFIG="$frag" >"$OBJ/config.log" 2>&1 ||
+	{ cat "$OBJ/config.log" >&2; die "kernel configuration failed"; }
+missing=$(grep -E '^CONFIG_[A-Za-z0-9_]+=[ym]$' "$CONFIGS/lpar-interim.config" |
+	grep -vxF -f "$OBJ/.config" || true)
+[ -z "$missing" ] || die "lpar-interim.config: not in the kernel's .config (a dependency missing?): $(echo $missing)"
 "$TOP/ci/kernel.sh" build "$SRC" "$OBJ" "$frag"
 say "vmlinux built ($((SECONDS - t0))s); modules"
 {
