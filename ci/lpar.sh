@@ -27,18 +27,24 @@ for f in "$L0" "$KERNEL" "$IMG"; do
 	[ -e "$f" ] || die "$f missing: run make lpar-image (and make qemu-l0)"
 done
 
-disk() { # file [snapshot]
-	printf -- '-device spapr-vscsi,id=vscsi0 -drive file=%s,if=none,id=root,format=raw%s -device scsi-hd,drive=root,bus=vscsi0.0,channel=0,scsi-id=0,lun=0' \
-		"$1" "${2:+,snapshot=on}"
+disk() { # file [snap]: sets DISK, the QEMU arguments of the root disk
+	local snap=
+	[ -z "${2:-}" ] || snap=,snapshot=on
+	DISK=(-device "spapr-vscsi,id=vscsi0"
+		-drive "file=$1,if=none,id=root,format=raw$snap"
+		-device "scsi-hd,drive=root,bus=vscsi0.0,channel=0,scsi-id=0,lun=0")
 }
 
 case ${1:-} in
 console | cmd)
-	cmd=("$L0" -M pseries,cap-nested-papr=on,x-vof=on -cpu power10 -smp 4 -m 4G -accel tcg
+	disk "$RW"
+	cmd=("$L0" -M "pseries,cap-nested-papr=on,x-vof=on" -cpu power10 -smp 4 -m 4G -accel tcg
 		-nographic -nodefaults -serial mon:stdio -no-reboot -kernel "$KERNEL"
-		$(disk "$RW") -append "$APPEND")
+		"${DISK[@]}" -append "$APPEND")
 	if [ "$1" = cmd ]; then
-		printf '%q ' "${cmd[@]}"
+		for a in "${cmd[@]}"; do
+			case $a in *' '*) printf '"%s" ' "$a" ;; *) printf '%s ' "$a" ;; esac
+		done
 		echo
 		exit 0
 	fi
@@ -51,9 +57,10 @@ console | cmd)
 	exec "${cmd[@]}"
 	;;
 scenario)
+	disk "$(readlink -f "$IMG")" snap
 	exec "${PYTHON:-python3}" "$TOP/ci/harness.py" boot lpar-scenario --qemu "$L0" \
 		--kernel "$KERNEL" --smp 4 --mem 4G --timeout "${LPAR_TIMEOUT:-1500}" --expect-end \
-		--qemu-args "$(disk "$(readlink -f "$IMG")" snap)" \
+		--qemu-args "$(printf '%q ' "${DISK[@]}")" \
 		--append "root=/dev/sda rw nv2.lpar=scenario systemd.mask=serial-getty@hvc0.service"
 	;;
 *)
