@@ -6,18 +6,19 @@
 # (ci/lpar-kernel.sh).  Output: an ext4 disk image (raw, sparse).
 #
 #   ci/lpar-image.sh build   -> ~/.cache/nestedv2/lpar/lpar-KEY.img, linked
-#                               from build/lpar/lpar.img (read-only use:
-#                               boots use it with snapshot=on or a copy)
+#                               from build/lpar/lpar.img (boots use it with
+#                               snapshot=on or a copy: ci/lpar.sh)
 #   ci/lpar-image.sh lock    resolve ci/lpar/packages.list afresh (newest
-#                            bookworm versions) and write ci/lpar/packages.lock
-#   ci/lpar-image.sh key     print the cache key
+#                            bookworm versions), write ci/lpar/packages.lock
+#                            and keep that root as the base of the new lock
+#   ci/lpar-image.sh key     print the image's cache key
 #
 # Deterministic: `build` installs exactly the versions in
 # ci/lpar/packages.lock (apt pins NAME=VERSION) and fails, naming the
 # differences and `make lpar-lock`, when what got installed is not the lock.
-# KEY hashes every input: the lock, the package list, this script, the
-# overlay ci/lpar/rootfs, the kernel's modules and the L2 kernel.  A second
-# build with the same inputs does nothing.
+# Two cache levels (see bkey/key below): the packages (base-BKEY.tar) and
+# the image (lpar-KEY.img); a second build with the same inputs does nothing,
+# and a kernel or overlay change reuses the packages.
 #
 # Package URIs: the machine's own apt sources (ci/apt-sources.sh --uri); the
 # repository names no mirror.  Suites: bookworm, -updates, -security only.
