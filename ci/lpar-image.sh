@@ -11,6 +11,10 @@
 #   ci/lpar-image.sh lock    resolve ci/lpar/packages.list afresh (newest
 #                            bookworm versions), write ci/lpar/packages.lock
 #                            and keep that root as the base of the new lock
+#   ci/lpar-image.sh check-lock
+#                            apt resolves the locked versions from the
+#                            archive (mmdebstrap --simulate, ~20 s): the lock
+#                            is still served, without building anything
 #   ci/lpar-image.sh key     print the image's cache key
 #
 # Deterministic: `build` installs exactly the versions in
@@ -56,15 +60,22 @@ key() {
 	} | sha256sum | cut -c1-16
 }
 
+sources() { # the mmdebstrap source lines, from the machine's apt sources
+	local main sec
+	main=$("$TOP/ci/apt-sources.sh" --uri bookworm)
+	sec=$("$TOP/ci/apt-sources.sh" --uri bookworm-security 2>/dev/null) || sec=
+	SRCS=("deb $main bookworm main" "deb $main bookworm-updates main")
+	[ -z "$sec" ] || SRCS+=("deb $sec bookworm-security main")
+}
+
+pins() { grep -v '^#' "$LOCK" | awk '{print $1 "=" $2}' | paste -sd,; }
+
 # rootfs INCLUDES TAR: the packages' root filesystem as a tarball, plus
 # TAR.installed ("package version" of everything installed, sorted).
 rootfs() {
-	local include=$1 tar=$2 main sec
-	main=$("$TOP/ci/apt-sources.sh" --uri bookworm)
-	sec=$("$TOP/ci/apt-sources.sh" --uri bookworm-security 2>/dev/null) || sec=
+	local include=$1 tar=$2
+	sources
 	mkdir -p "$DEBCACHE"
-	local srcs=("deb $main bookworm main" "deb $main bookworm-updates main")
-	[ -z "$sec" ] || srcs+=("deb $sec bookworm-security main")
 	rm -f "$tar" "$tar.installed"
 	local rc=0
 	nice -n 10 mmdebstrap --mode=root --architectures=ppc64el --variant=essential \
@@ -77,7 +88,7 @@ rootfs() {
 		--customize-hook='rm -f "$1"/var/cache/apt/archives/*.deb' \
 		--customize-hook="$TOP/ci/lpar-image.sh base-customize \"\$1\"" \
 		--customize-hook="chroot \"\$1\" dpkg-query -W -f='\${Package} \${Version}\n' >$tar.installed.tmp" \
-		bookworm "$tar" "${srcs[@]}" >"$tar.log" 2>&1 || rc=$?
+		bookworm "$tar" "${SRCS[@]}" >"$tar.log" 2>&1 || rc=$?
 	if [ $rc != 0 ]; then
 		grep -E '^(E|W):|rror' "$tar.log" | tail -n 20 >&2
 		die "mmdebstrap failed (log: $tar.log)"
@@ -137,6 +148,18 @@ base-customize)
 key)
 	key
 	;;
+check-lock)
+	[ -f "$LOCK" ] || die "$LOCK missing: run make lpar-lock"
+	sources
+	mkdir -p "$OUT"
+	if ! mmdebstrap --simulate --mode=root --architectures=ppc64el --variant=essential \
+		--include="$(pins)" --aptopt='APT::Install-Recommends "false"' \
+		bookworm /dev/null "${SRCS[@]}" >"$OUT/check-lock.log" 2>&1; then
+		grep -E '^E: (Version|Unable|Package|Couldn)' "$OUT/check-lock.log" | cut -c1-200 | head -n 10 >&2
+		die "the archive no longer serves $LOCK as locked (log: $OUT/check-lock.log); run make lpar-lock and commit the lock"
+	fi
+	say "ok: the archive serves all $(grep -vc '^#' "$LOCK") locked versions, $((SECONDS - T0))s"
+	;;
 lock)
 	"$TOP/ci/binfmt-ppc64le.sh"
 	mkdir -p "$OUT" "$IMGCACHE"
@@ -171,8 +194,7 @@ build)
 		progress "packages: cached $base"
 	else
 		progress "mmdebstrap bookworm ppc64el: $(grep -vc '^#' "$LOCK") pinned packages (log: $OUT/base.tar.log)"
-		pins=$(grep -v '^#' "$LOCK" | awk '{print $1 "=" $2}' | paste -sd,)
-		rootfs "$pins" "$OUT/base.tar"
+		rootfs "$(pins)" "$OUT/base.tar"
 		if ! diff -u <(grep -v '^#' "$LOCK") "$OUT/base.tar.installed" >"$OUT/lock.diff"; then
 			cat "$OUT/lock.diff" >&2
 			die "installed packages differ from $LOCK (above); if the archive moved on, run make lpar-lock and commit the lock"

@@ -25,3 +25,8 @@ lpar: lpar-image $(L0_BIN)
 lpar-scenario: lpar-image $(L0_BIN)
 	ci/lpar.sh scenario
 
+
+## lpar-lock-check  the archive still serves every version in ci/lpar/packages.lock (mmdebstrap --simulate, ~20 s)
+.PHONY: lpar-lock-check
+lpar-lock-check:
+	ci/lpar-image.sh check-lock
