@@ -90,7 +90,7 @@ rootfs() {
 		--customize-hook="chroot \"\$1\" dpkg-query -W -f='\${Package} \${Version}\n' >$tar.installed.tmp" \
 		bookworm "$tar" "${SRCS[@]}" >"$tar.log" 2>&1 || rc=$?
 	if [ $rc != 0 ]; then
-		grep -E '^(E|W):|rror' "$tar.log" | tail -n 20 >&2
+		grep -E '^(E|W):|rror' "$tar.log" | cut -c1-200 | tail -n 20 >&2
 		die "mmdebstrap failed (log: $tar.log)"
 	fi
 	sort "$tar.installed.tmp" >"$tar.installed"

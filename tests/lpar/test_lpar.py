@@ -111,3 +111,27 @@ def test_apt_sources_uri_mode(tmp_path):
     assert p.returncode == 0 and p.stdout.strip() == uri, p
     p = subprocess.run([script, "--uri", "bookworm-security", str(d)], capture_output=True, text=True)
     assert p.returncode == 1 and "bookworm-security" in p.stderr and not p.stdout, p
+
+
+def test_interim_config_overrides_lean_without_duplicates():
+    """ci/lpar-kernel.sh drops from the lean fragment every symbol the
+    interim one sets; the interim one names each symbol once and keeps
+    what the LPAR needs (modules, net, spapr-vscsi root, KVM-HV)."""
+    cfg = os.path.join(TOP, "ci", "configs")
+    sym = re.compile(r"^(CONFIG_[A-Za-z0-9_]+)=(.*)$")
+    interim = [sym.match(line).groups() for line in open(os.path.join(cfg, "lpar-interim.config"))
+               if sym.match(line)]
+    names = [n for n, _ in interim]
+    assert len(names) == len(set(names)), "a symbol set twice in lpar-interim.config"
+    values = dict(interim)
+    for need in ("CONFIG_MODULES", "CONFIG_NET", "CONFIG_INET", "CONFIG_SCSI_IBMVSCSI",
+                 "CONFIG_BLK_DEV_SD", "CONFIG_EXT4_FS", "CONFIG_VIRTIO_BLK", "CONFIG_VIRTIO_NET",
+                 "CONFIG_DEVTMPFS", "CONFIG_TMPFS", "CONFIG_CGROUPS") :
+        assert values.get(need) == "y" or need in ("CONFIG_DEVTMPFS", "CONFIG_TMPFS"), need
+    for mod in ("CONFIG_NF_TABLES", "CONFIG_BRIDGE", "CONFIG_TUN"):
+        assert values.get(mod) == "m", mod
+    lean = [sym.match(line).group(1) for line in open(os.path.join(cfg, "l1-lean.config"))
+            if sym.match(line)]
+    assert "CONFIG_KVM_BOOK3S_64_HV" in lean and "CONFIG_KVM_BOOK3S_64_HV" not in values
+    # lean says MODULES=n and NET=n: the interim fragment must override both
+    assert {"CONFIG_MODULES", "CONFIG_NET"} <= set(lean) & set(values)
