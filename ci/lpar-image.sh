@@ -124,7 +124,9 @@ assemble() {
 	rm -rf "$dir"
 	mkdir -p "$dir"
 	tar -C "$dir" --numeric-owner -xpf "$base"
-	tar -C "$dir" --numeric-owner -xpf "$KDIR/modules.tar"
+	# /lib is usrmerge's symlink to usr/lib: keep it (a plain extract would
+	# replace it by a directory holding only the modules)
+	tar -C "$dir" --numeric-owner --keep-directory-symlink -xpf "$KDIR/modules.tar"
 	install -D -m 0644 "$KDIR/vmlinux" "$dir/usr/local/share/nv2/l2-vmlinux"
 	cp -a --no-preserve=ownership "$LPAR/rootfs/." "$dir/"
 	for u in "$LPAR"/rootfs/etc/systemd/system/*.service; do
