@@ -1,10 +1,5 @@
 # The LPAR image (issue 13): a Debian 12 ppc64el system booted in the
-# emulated PowerVM, where virsh manages L2 guests.  Manual targets for now
-# (not in make check: a cold image took 39 min of mmdebstrap under qemu-user
-# on the shared 2-core box, and the boot's time under TCG is not measured
-# yet; see docs/admin.md).  tests/lpar runs in make check: its checks of the
-# image's inputs (lock, config, apt sources) need no boot, and its scenario
-# tests skip, naming make lpar-scenario, until that target is part of it.
+# emulated PowerVM, where virsh manages L2 guests (docs/admin.md).
 
 .PHONY: lpar-kernel lpar-lock lpar-image lpar lpar-scenario
 
