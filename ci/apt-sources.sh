@@ -6,9 +6,18 @@
 # apt sources, deb822 (*.sources) or one-line (sources.list, *.list).
 #
 #   ci/apt-sources.sh [APT_ETC]     (default /etc/apt; our own file skipped)
+#   ci/apt-sources.sh --uri SUITE [APT_ETC]
+#                                   print the URI of the machine's first enabled
+#                                   'deb' entry for SUITE (ci/lpar-image.sh);
+#                                   exit 1 when there is none
 #
 # Exit 1 with a message when the machine has no bookworm entry to reuse.
 set -euo pipefail
+want_uri=
+if [ "${1:-}" = --uri ]; then
+	want_uri=${2:?usage: $0 --uri SUITE [APT_ETC]}
+	shift 2
+fi
 etc=${1:-/etc/apt}
 own=nestedv2-bookworm.sources
 
@@ -60,6 +69,12 @@ pick() {
 }
 
 all=$(entries)
+if [ -n "$want_uri" ]; then
+	u=$(pick "$want_uri" <<<"$all")
+	[ -n "$u" ] || { echo "ci/apt-sources.sh: no enabled 'deb ... $want_uri' entry in $etc" >&2; exit 1; }
+	echo "${u%%|*}"
+	exit 0
+fi
 main=$(pick bookworm <<<"$all")
 sec=$(pick bookworm-security <<<"$all")
 [ -n "$main" ] || {

@@ -4,7 +4,8 @@ its console, and turn what it printed into results.
 
     harness.py boot NAME --kernel VMLINUX --initrd CPIO [--run ITEMS]
                          [--append ARGS] [--smp N] [--timeout S] [--qemu BIN]
-                         [--machine-opts OPTS] [--l0-monitor]
+                         [--machine-opts OPTS] [--l0-monitor] [--qemu-args ARGS]
+                         [--expect-end]
 
 writes build/results/NAME.console (raw console), NAME.tap (TAP 13: one line
 per result, including "console is clean" and "reached /init"), NAME.facts
@@ -241,6 +242,8 @@ def qemu_cmd(args):
            "-kernel", args.kernel, "-no-reboot"]
     if args.initrd:
         cmd += ["-initrd", args.initrd]
+    if args.qemu_args:
+        cmd += shlex.split(args.qemu_args)
     append = "console=hvc0 disable_radix=0"
     if args.run:
         append += f" nv2.run={args.run}"
@@ -370,7 +373,8 @@ def boot(args):
             p.wait()
     wall = time.monotonic() - t0
     text = open(base + ".console", "rb").read().decode("utf-8", "replace")
-    results, facts = analyse(text, ktap=args.ktap, expect_end=bool(args.initrd))
+    results, facts = analyse(text, ktap=args.ktap,
+                             expect_end=bool(args.initrd) or args.expect_end)
     if mon:
         mon.close()
         results[-1:-1] = mon.results
@@ -448,6 +452,10 @@ def main(argv=None):
     b.add_argument("--ktap", action="store_true", help="parse KUnit output (no init expected)")
     b.add_argument("--l0-monitor", action="store_true",
                    help="answer 'NV2: L0QUERY TAG' lines with the L0's info nested-papr")
+    b.add_argument("--qemu-args", default="",
+                   help="extra QEMU arguments (shell words), e.g. the LPAR's disk")
+    b.add_argument("--expect-end", action="store_true",
+                   help="expect 'NV2: BOOT' and 'NV2: END' without an initramfs (a root disk)")
     b.add_argument("--outdir", default=os.environ.get("RESULTS", "build/results"))
     args = ap.parse_args(argv)
     for f in (args.kernel, args.initrd):

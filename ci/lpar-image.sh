@@ -1,0 +1,217 @@
+#!/usr/bin/env bash
+# The LPAR image (issue 13): a Debian 12 (bookworm) ppc64el root filesystem
+# made by mmdebstrap, the maintainer scripts run through qemu-user-static
+# (ci/binfmt-ppc64le.sh), with systemd, libvirt, QEMU (stock bookworm for
+# now), the observability tools and the interim LPAR kernel's modules
+# (ci/lpar-kernel.sh).  Output: an ext4 disk image (raw, sparse).
+#
+#   ci/lpar-image.sh build   -> ~/.cache/nestedv2/lpar/lpar-KEY.img, linked
+#                               from build/lpar/lpar.img (boots use it with
+#                               snapshot=on or a copy: ci/lpar.sh)
+#   ci/lpar-image.sh lock    resolve ci/lpar/packages.list afresh (newest
+#                            bookworm versions), write ci/lpar/packages.lock
+#                            and keep that root as the base of the new lock
+#   ci/lpar-image.sh check-lock
+#                            apt resolves the locked versions from the
+#                            archive (mmdebstrap --simulate, ~20 s): the lock
+#                            is still served, without building anything
+#   ci/lpar-image.sh key     print the image's cache key
+#
+# Deterministic: `build` installs exactly the versions in
+# ci/lpar/packages.lock (apt pins NAME=VERSION) and fails, naming the
+# differences and `make lpar-lock`, when what got installed is not the lock.
+# Two cache levels (see bkey/key below): the packages (base-BKEY.tar) and
+# the image (lpar-KEY.img); a second build with the same inputs does nothing,
+# and a kernel or overlay change reuses the packages.
+#
+# Package URIs: the machine's own apt sources (ci/apt-sources.sh --uri); the
+# repository names no mirror.  Suites: bookworm, -updates, -security only.
+# Downloaded .debs are kept in ~/.cache/nestedv2/lpar-debs.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+LPAR=$TOP/ci/lpar
+LIST=$LPAR/packages.list
+LOCK=$LPAR/packages.lock
+KDIR=$BUILD/kernels/lpar
+OUT=$BUILD/lpar
+IMGCACHE=$CACHE/lpar
+DEBCACHE=$CACHE/lpar-debs
+T0=$SECONDS
+step=0 nsteps=4
+progress() { step=$((step + 1)); printf '[%d/%d] %s (%ds elapsed)\n' "$step" "$nsteps" "$*" "$((SECONDS - T0))" >&2; }
+
+list_pkgs() { sed -e 's/#.*//' -e 's/[[:space:]]//g' -e '/^$/d' "$LIST"; }
+
+# Two levels, so a kernel or overlay change never reruns mmdebstrap:
+#   base-BKEY.tar   the packages (mmdebstrap); BKEY: the lock, the list and
+#                   BASE_REV (bump it when rootfs() or base_customize() change)
+#   lpar-KEY.img    base + modules + L2 kernel + ci/lpar/rootfs; KEY: BKEY,
+#                   those files and this script
+BASE_REV=1
+bkey() { { echo "$BASE_REV"; sha256sum "$LOCK" "$LIST" | cut -d' ' -f1; } | sha256sum | cut -c1-16; }
+key() {
+	[ -f "$KDIR/modules.tar" ] || die "$KDIR/modules.tar missing: run ci/lpar-kernel.sh (make lpar-kernel) first"
+	{
+		bkey
+		sha256sum "$0" "$KDIR/modules.tar" "$KDIR/vmlinux" | cut -d' ' -f1
+		(cd "$LPAR/rootfs" && find . -type f -print0 | sort -z | xargs -0 sha256sum)
+		(cd "$LPAR/rootfs" && find . -printf '%p %m\n' | sort)
+	} | sha256sum | cut -c1-16
+}
+
+sources() { # the mmdebstrap source lines, from the machine's apt sources
+	local main sec
+	main=$("$TOP/ci/apt-sources.sh" --uri bookworm)
+	sec=$("$TOP/ci/apt-sources.sh" --uri bookworm-security 2>/dev/null) || sec=
+	SRCS=("deb $main bookworm main" "deb $main bookworm-updates main")
+	[ -z "$sec" ] || SRCS+=("deb $sec bookworm-security main")
+}
+
+pins() { grep -v '^#' "$LOCK" | awk '{print $1 "=" $2}' | paste -sd,; }
+
+# rootfs INCLUDES TAR: the packages' root filesystem as a tarball, plus
+# TAR.installed ("package version" of everything installed, sorted).
+rootfs() {
+	local include=$1 tar=$2
+	sources
+	mkdir -p "$DEBCACHE"
+	rm -f "$tar" "$tar.installed"
+	local rc=0
+	nice -n 10 mmdebstrap --mode=root --architectures=ppc64el --variant=essential \
+		--include="$include" \
+		--aptopt='APT::Install-Recommends "false"' \
+		--skip=essential/unlink --skip=download/empty \
+		--setup-hook='mkdir -p "$1"/var/cache/apt/archives/' \
+		--setup-hook="sync-in $DEBCACHE /var/cache/apt/archives/" \
+		--customize-hook="sync-out /var/cache/apt/archives $DEBCACHE" \
+		--customize-hook='rm -f "$1"/var/cache/apt/archives/*.deb' \
+		--customize-hook="$TOP/ci/lpar-image.sh base-customize \"\$1\"" \
+		--customize-hook="chroot \"\$1\" dpkg-query -W -f='\${Package} \${Version}\n' >$tar.installed.tmp" \
+		bookworm "$tar" "${SRCS[@]}" >"$tar.log" 2>&1 || rc=$?
+	if [ $rc != 0 ]; then
+		grep -E '^(E|W):|rror' "$tar.log" | cut -c1-200 | tail -n 20 >&2
+		die "mmdebstrap failed (log: $tar.log)"
+	fi
+	sort "$tar.installed.tmp" >"$tar.installed"
+	rm -f "$tar.installed.tmp"
+}
+
+# base-customize ROOT (an mmdebstrap hook): what makes the packages an LPAR
+# and does not depend on our files: fstab on the spapr-vscsi disk, a
+# hostname, root without password on the console (an emulated LPAR on the
+# developer's box; docs/admin.md says so), timers that would only burn TCG
+# time masked, no machine-id (systemd makes one at first boot).
+base_customize() {
+	local r=$1 t
+	printf '/dev/sda / ext4 rw,relatime 0 1\n' >"$r/etc/fstab"
+	echo lpar >"$r/etc/hostname"
+	printf '127.0.0.1 localhost\n127.0.1.1 lpar\n::1 localhost ip6-localhost ip6-loopback\n' >"$r/etc/hosts"
+	chroot "$r" passwd -d root >/dev/null
+	for t in apt-daily.timer apt-daily-upgrade.timer man-db.timer e2scrub_all.timer \
+		fstrim.timer dpkg-db-backup.timer e2scrub_reap.service; do
+		ln -sfn /dev/null "$r/etc/systemd/system/$t"
+	done
+	: >"$r/etc/machine-id"
+	rm -f "$r/var/lib/dbus/machine-id"
+}
+
+# assemble BASETAR IMG: base + the kernel's modules + the L2 kernel + the
+# overlay (ci/lpar/rootfs, its units enabled) as an ext4 filesystem, sized to
+# the content plus room for L2 disks and logs.
+assemble() {
+	local base=$1 img=$2 dir=$OUT/root mib u
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	tar -C "$dir" --numeric-owner -xpf "$base"
+	# /lib is usrmerge's symlink to usr/lib: keep it (a plain extract would
+	# replace it by a directory holding only the modules)
+	tar -C "$dir" --numeric-owner --keep-directory-symlink -xpf "$KDIR/modules.tar"
+	install -D -m 0644 "$KDIR/vmlinux" "$dir/usr/local/share/nv2/l2-vmlinux"
+	cp -a --no-preserve=ownership "$LPAR/rootfs/." "$dir/"
+	for u in "$LPAR"/rootfs/etc/systemd/system/*.service; do
+		[ -e "$u" ] || continue
+		mkdir -p "$dir/etc/systemd/system/multi-user.target.wants"
+		ln -sfn "/etc/systemd/system/${u##*/}" "$dir/etc/systemd/system/multi-user.target.wants/${u##*/}"
+	done
+	mib=$(du -sm "$dir" | cut -f1)
+	mib=$((mib * 5 / 4 + 1024))
+	rm -f "$img.new"
+	mke2fs -q -t ext4 -L lpar-root -E root_owner=0:0 -d "$dir" "$img.new" "${mib}M" ||
+		die "mke2fs failed for $img"
+	mv "$img.new" "$img"
+	rm -rf "$dir"
+}
+
+case ${1:-} in
+base-customize)
+	base_customize "$2"
+	;;
+key)
+	key
+	;;
+check-lock)
+	[ -f "$LOCK" ] || die "$LOCK missing: run make lpar-lock"
+	sources
+	mkdir -p "$OUT"
+	if ! mmdebstrap --simulate --mode=root --architectures=ppc64el --variant=essential \
+		--include="$(pins)" --aptopt='APT::Install-Recommends "false"' \
+		bookworm /dev/null "${SRCS[@]}" >"$OUT/check-lock.log" 2>&1; then
+		grep -E '^E: (Version|Unable|Package|Couldn)' "$OUT/check-lock.log" | cut -c1-200 | head -n 10 >&2
+		die "the archive no longer serves $LOCK as locked (log: $OUT/check-lock.log); run make lpar-lock and commit the lock"
+	fi
+	say "ok: the archive serves all $(grep -vc '^#' "$LOCK") locked versions, $((SECONDS - T0))s"
+	;;
+lock)
+	"$TOP/ci/binfmt-ppc64le.sh"
+	mkdir -p "$OUT" "$IMGCACHE"
+	work=$OUT/lock-base.tar
+	say "resolving $(list_pkgs | wc -l) packages (and their dependencies) afresh (log: $work.log)"
+	rootfs "$(list_pkgs | paste -sd,)" "$work"
+	{
+		echo "# The LPAR image's packages (ppc64el), exactly: ci/lpar-image.sh build"
+		echo "# installs these versions and fails on any difference.  Generated by"
+		echo "# \`make lpar-lock\` (ci/lpar-image.sh lock) from ci/lpar/packages.list."
+		cat "$work.installed"
+	} >"$LOCK.new"
+	mv "$LOCK.new" "$LOCK"
+	# That root is exactly the lock: it is the base of the new lock's key.
+	mv "$work" "$IMGCACHE/base-$(bkey).tar"
+	say "wrote $LOCK ($(grep -vc '^#' "$LOCK") packages), base $IMGCACHE/base-$(bkey).tar, $((SECONDS - T0))s"
+	;;
+build)
+	[ -f "$LOCK" ] || die "$LOCK missing: run make lpar-lock"
+	mkdir -p "$OUT" "$IMGCACHE"
+	progress "inputs: lock, kernel modules, overlay"
+	k=$(key) b=$(bkey)
+	img=$IMGCACHE/lpar-$k.img base=$IMGCACHE/base-$b.tar
+	if [ -f "$img" ]; then
+		ln -sfn "$img" "$OUT/lpar.img"
+		say "cached: $img ($(du -h --apparent-size "$img" | cut -f1) apparent, $(du -h "$img" | cut -f1) used), $((SECONDS - T0))s"
+		exit 0
+	fi
+	progress "binfmt: ppc64el through qemu-user-static"
+	"$TOP/ci/binfmt-ppc64le.sh"
+	if [ -f "$base" ]; then
+		progress "packages: cached $base"
+	else
+		progress "mmdebstrap bookworm ppc64el: $(grep -vc '^#' "$LOCK") pinned packages (log: $OUT/base.tar.log)"
+		rootfs "$(pins)" "$OUT/base.tar"
+		if ! diff -u <(grep -v '^#' "$LOCK") "$OUT/base.tar.installed" >"$OUT/lock.diff"; then
+			cat "$OUT/lock.diff" >&2
+			die "installed packages differ from $LOCK (above); if the archive moved on, run make lpar-lock and commit the lock"
+		fi
+		find "$IMGCACHE" -name 'base-*.tar' -delete
+		mv "$OUT/base.tar" "$base"
+	fi
+	progress "ext4 image: base + modules $(cat "$KDIR/release" 2>/dev/null) + ci/lpar/rootfs"
+	assemble "$base" "$img"
+	# One image at a time: older keys are dropped.
+	find "$IMGCACHE" -name 'lpar-*.img' ! -name "lpar-$k.img" -delete
+	ln -sfn "$img" "$OUT/lpar.img"
+	say "done: $img ($(du -h --apparent-size "$img" | cut -f1) apparent, $(du -h "$img" | cut -f1) used), $((SECONDS - T0))s"
+	;;
+*)
+	die "usage: $0 build|lock|key"
+	;;
+esac
