@@ -25,7 +25,7 @@ RES=$BUILD/results
 PKGVERSION=$LINUX61_DEB_VERSION+nestedv2.$KERNEL_DEB_REV
 
 build() {
-	"$TOP/ci/kernel.sh" modular
+	KERNEL_CACHE=0 "$TOP/ci/kernel.sh" modular
 	local rel
 	rel=$(cat "$OBJ/include/config/kernel.release")
 	case $rel in *-nestedv2 | *-nestedv2+) ;; *) die "kernel release $rel does not end in -nestedv2" ;; esac

@@ -82,20 +82,61 @@ built_from() {
 	echo "$tree-$(cat "$@" | sha256sum | cut -c1-16)"
 }
 
+# The kernels this script built, kept across checkouts (a new clone of the
+# repo rebuilds nothing that an earlier one built from the same tree, config,
+# build script and compiler): ~/.cache/nestedv2/kernels/FLAVOUR-KEY/.
+# KERNEL_CACHE=0 turns it off (ci/kernel-deb.sh needs the object tree).
+KCACHE=$CACHE/kernels
+KERNEL_CACHE=${KERNEL_CACHE:-1}
+kcache_key() { # key -> key + what else decides the result
+	echo "$1-$({ cat "$TOP/ci/kernel.sh"; "${CROSS_COMPILE}gcc" --version | head -n 1; } |
+		sha256sum | cut -c1-12)"
+}
+
 # flavour FLAVOUR SRC OBJ FRAGMENT...: build and install unless the kernel
-# in build/kernels/FLAVOUR was built from exactly this tree and config.
+# in build/kernels/FLAVOUR was built from exactly this tree and config, or
+# ~/.cache/nestedv2/kernels holds one that was.  Returns 3 when the kernel
+# came from that cache (no object tree was built).
 flavour() {
-	local fl=$1 src=$2 obj=$3 key
+	local fl=$1 src=$2 obj=$3 key ck dest=$BUILD/kernels/$1
 	shift 3
 	key=$(built_from "$src" "$@")
-	if [ -n "$key" ] && [ -f "$BUILD/kernels/$fl/vmlinux" ] &&
-		[ "$(cat "$BUILD/kernels/$fl/tree" 2>/dev/null)" = "$key" ]; then
-		say "$fl: up to date ($BUILD/kernels/$fl/vmlinux)"
+	FLAVOUR_BUILT=0
+	if [ -n "$key" ] && [ -f "$dest/vmlinux" ] &&
+		[ "$(cat "$dest/tree" 2>/dev/null)" = "$key" ] &&
+		{ [ "$KERNEL_CACHE" != 0 ] || [ -f "$obj/vmlinux" ]; }; then
+		ck=$KCACHE/$fl-$(kcache_key "$key")
+		[ "$KERNEL_CACHE" = 0 ] || [ "${KCACHE_DEFER:-0}" = 1 ] || [ -f "$ck/tree" ] ||
+			kcache_store "$fl" "$ck"
+		say "$fl: up to date ($dest/vmlinux)"
 		return 0
 	fi
+	ck=
+	[ -z "$key" ] || [ "$KERNEL_CACHE" = 0 ] || ck=$KCACHE/$fl-$(kcache_key "$key")
+	if [ -n "$ck" ] && [ -f "$ck/vmlinux" ] && [ -f "$ck/tree" ]; then
+		rm -rf "$dest"
+		mkdir -p "$BUILD/kernels"
+		cp -a "$ck" "$dest.new"
+		mv "$dest.new" "$dest"
+		say "$fl: from the kernel cache ($ck, built $(date -r "$ck/tree" '+%F %T'))"
+		return 3
+	fi
 	build "$src" "$obj" "$@"
+	FLAVOUR_BUILT=1
 	install_kernel "$obj" "$fl" "$src"
-	if [ -n "$key" ]; then echo "$key" >"$BUILD/kernels/$fl/tree"; fi
+	if [ -n "$key" ]; then echo "$key" >"$dest/tree"; fi
+	[ "${KCACHE_DEFER:-0}" = 1 ] || kcache_store "$fl" "$ck"
+}
+
+# kcache_store FLAVOUR DIR: keep build/kernels/FLAVOUR in the kernel cache
+# (DIR empty: nothing to key it by).  Older entries of the flavour go.
+kcache_store() {
+	local fl=$1 ck=$2
+	[ -n "$ck" ] || return 0
+	mkdir -p "$KCACHE"
+	rm -rf "$ck.new" "$KCACHE/$fl-"*
+	cp -a "$BUILD/kernels/$fl" "$ck.new"
+	mv "$ck.new" "$ck"
 }
 
 # merged LEAN OVERRIDE: the lean fragment without the symbols OVERRIDE sets,
@@ -127,18 +168,30 @@ modular)
 	mkdir -p "$BUILD/obj/linux-6.1-modular"
 	merged "$CONFIGS/l1-lean.config" "$CONFIGS/l1-modular.config" \
 		>"$BUILD/obj/linux-6.1-modular/l1-modular.merged"
-	KTARGETS="vmlinux modules" flavour modular "$BUILD/src/linux-6.1" \
-		"$BUILD/obj/linux-6.1-modular" "$BUILD/obj/linux-6.1-modular/l1-modular.merged"
-	install_modules "$BUILD/obj/linux-6.1-modular"
+	rc=0
+	KCACHE_DEFER=1 KTARGETS="vmlinux modules" flavour modular "$BUILD/src/linux-6.1" \
+		"$BUILD/obj/linux-6.1-modular" "$BUILD/obj/linux-6.1-modular/l1-modular.merged" || rc=$?
+	case $rc in
+	3) ;; # modroot came with the cached kernel
+	0)
+		if [ "$FLAVOUR_BUILT" = 1 ] || [ ! -d "$BUILD/kernels/modular/modroot" ]; then
+			install_modules "$BUILD/obj/linux-6.1-modular"
+		fi
+		key=$(built_from "$BUILD/src/linux-6.1" "$BUILD/obj/linux-6.1-modular/l1-modular.merged")
+		ck=$KCACHE/modular-$(kcache_key "$key")
+		[ -z "$key" ] || [ "$KERNEL_CACHE" = 0 ] || [ -f "$ck/tree" ] || kcache_store modular "$ck"
+		;;
+	*) exit "$rc" ;;
+	esac
 	;;
 ours)
 	"$TOP/ci/sources.sh" ours
 	flavour ours "$BUILD/src/linux-6.1" "$BUILD/obj/linux-6.1" \
-		"$CONFIGS/l1-lean.config" "$CONFIGS/kunit.config"
+		"$CONFIGS/l1-lean.config" "$CONFIGS/kunit.config" || [ $? = 3 ]
 	;;
 ref)
 	"$TOP/ci/sources.sh" ref
-	flavour ref "$BUILD/src/linux-6.12" "$BUILD/obj/linux-6.12" "$CONFIGS/l1-lean.config"
+	flavour ref "$BUILD/src/linux-6.12" "$BUILD/obj/linux-6.12" "$CONFIGS/l1-lean.config" || [ $? = 3 ]
 	;;
 build)
 	shift

@@ -36,9 +36,23 @@ key=
 if [ -z "$(git -C "$SRC" status --porcelain --untracked-files=no)" ]; then
 	key="$(git -C "$SRC" rev-parse 'HEAD^{tree}')-$(cat "$frag" "$0" | sha256sum | cut -c1-16)"
 fi
+ck=
+[ -z "$key" ] || ck=$CACHE/kernels/lpar-$key-$("${CROSS_COMPILE}gcc" --version | head -n 1 | sha256sum | cut -c1-12)
 if [ -n "$key" ] && [ -f "$DEST/modules.tar" ] && [ -f "$DEST/vmlinux" ] &&
 	[ "$(cat "$DEST/tree" 2>/dev/null)" = "$key" ]; then
+	if [ ! -f "$ck/tree" ]; then
+		mkdir -p "$CACHE/kernels"
+		rm -rf "$CACHE/kernels/lpar-"*
+		cp -a "$DEST" "$ck.new" && mv "$ck.new" "$ck"
+	fi
 	say "lpar kernel up to date ($DEST/vmlinux, $(du -h "$DEST/modules.tar" | cut -f1) modules)"
+	exit 0
+fi
+# Kept across checkouts as ci/kernel.sh keeps its kernels (same key plus the
+# compiler): ~/.cache/nestedv2/kernels/lpar-KEY.
+if [ -n "$ck" ] && [ -f "$ck/tree" ]; then
+	rm -rf "$DEST" && cp -a "$ck" "$DEST.new" && mv "$DEST.new" "$DEST"
+	say "lpar kernel from the kernel cache ($ck, built $(date -r "$ck/tree" '+%F %T'))"
 	exit 0
 fi
 
@@ -79,3 +93,8 @@ cp "$OBJ/.config" "$DEST/config"
 echo "$kver" >"$DEST/release"
 [ -z "$key" ] || echo "$key" >"$DEST/tree"
 say "lpar kernel $kver: $(du -h "$DEST/vmlinux" | cut -f1) vmlinux, $(tar -tf "$DEST/modules.tar" | grep -c '\.ko$') modules, $((SECONDS - t0))s"
+if [ -n "$ck" ]; then
+	mkdir -p "$CACHE/kernels"
+	rm -rf "$ck.new" "$CACHE/kernels/lpar-"*
+	cp -a "$DEST" "$ck.new" && mv "$ck.new" "$ck"
+fi
