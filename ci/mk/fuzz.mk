@@ -19,7 +19,7 @@ fuzz-gsb: fuzz-build
 fuzz-l0: $(L0_BIN)
 	FUZZ_SECONDS=$(FUZZ_SECONDS) ci/fuzz.sh l0
 
-# make check: 30 s per target; tests/fuzz/test_fuzz.py reads
+# make check: 30 s per target; tests/fuzz/test_fuzz_borders.py reads
 # build/results/fuzz-check.tsv (a failure here is reported there).
 fuzz-check: fuzz-build $(L0_BIN)
 	FUZZ_SECONDS=30 FUZZ_NAME=fuzz-check ci/fuzz.sh gsb l0
