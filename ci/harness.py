@@ -54,10 +54,15 @@ DIRECTIVE_RE = re.compile(r"\s+#\s*(SKIP|TODO)\b\s*(.*)$", re.I)
 class Result:
     """One test result: name, ok, skip flag and diagnostic text."""
 
-    def __init__(self, name, ok, skip=False, diag=""):
+    def __init__(self, name, ok, skip=False, diag="", todo=False):
         self.name, self.ok, self.skip, self.diag = name, ok, skip, diag
+        # todo: a known failure (TAP "not ok ... # TODO"): it does not fail
+        # the run, and pytest reports it as xfail, never as a pass.
+        self.todo = todo
 
     def tap(self, n):
+        if self.todo:
+            return [f"not ok {n} - {self.name} # TODO {self.diag}"]
         line = f"{'ok' if self.ok else 'not ok'} {n} - {self.name}"
         if self.skip:
             line += f" # SKIP {self.diag}"
@@ -162,8 +167,9 @@ def parse_nv2(text):
             skip = directive == "SKIP"
             if not ok and directive != "TODO":
                 failed = True
-            results.append(Result(name, ok or directive == "TODO", skip=skip,
-                                  diag=reason or ""))
+            todo = not ok and directive == "TODO"
+            results.append(Result(name, ok or todo, skip=skip,
+                                  diag=reason or "", todo=todo))
     close(None)
     return results, facts, seen_boot, seen_end
 
@@ -421,7 +427,9 @@ def read_tap(path):
         t = parse_tap_line(line)
         if t:
             ok, num, desc, directive, reason = t
-            out.append(Result(desc, ok, skip=directive == "SKIP", diag=reason or ""))
+            todo = not ok and directive == "TODO"
+            out.append(Result(desc, ok or todo, skip=directive == "SKIP", diag=reason or "",
+                              todo=todo))
             diag = True
     return out
 

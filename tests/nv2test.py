@@ -58,6 +58,8 @@ def check_result(r):
         pytest.fail(f"{r.path} was not produced: run 'make {r.target}' and read its output")
     if r.skip:
         pytest.skip(r.diag or "skipped")
+    if getattr(r, "todo", False):
+        pytest.xfail("known failure (TAP TODO): " + (r.diag or r.name))
     assert r.ok, r.diag or "failed"
 
 

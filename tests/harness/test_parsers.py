@@ -52,7 +52,21 @@ def test_skip_and_todo():
     results, _ = harness.analyse(text)
     r = {x.name: x for x in results}
     assert r["smoke/200 round trips"].skip and r["smoke/200 round trips"].diag == "no kvm"
-    assert r["smoke/create vcpu"].ok
+    assert r["smoke/create vcpu"].ok and r["smoke/create vcpu"].todo
+
+
+def test_todo_survives_the_tap_file(tmp_path):
+    """A known failure stays "not ok # TODO" in the .tap (never a plain ok), and
+    pytest reports it as xfail (nv2test.check_result)."""
+    text = CLEAN.replace("ok 1 - create vcpu", "not ok 1 - create vcpu # TODO stock fails")
+    results, _ = harness.analyse(text)
+    base = str(tmp_path / "t")
+    harness.write_results(base, results, {})
+    lines = open(base + ".tap").read().splitlines()
+    assert "not ok 3 - smoke/create vcpu # TODO stock fails" in lines
+    back = {r.name: r for r in harness.read_tap(base + ".tap")}
+    assert back["smoke/create vcpu"].todo and back["smoke/create vcpu"].diag == "stock fails"
+    assert not back["smoke/200 round trips"].todo
 
 
 def test_plan_mismatch_fails():

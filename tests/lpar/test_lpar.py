@@ -8,8 +8,8 @@ console.  Every scenario line is one test here.  What stock Debian QEMU 7.2
 and libvirt 9.0 cannot do yet is a TAP TODO line (a known failure our
 series fixes), recorded with its error in docs/admin.md.
 
-`make lpar-scenario` is not part of `make check` (see docs/admin.md for
-why); these tests skip, naming the target, when it has not been run.  The
+`make check` runs `lpar-image` and `lpar-scenario` (ci/mk/lpar.mk); a missing
+result fails.  A TODO line is reported as xfail.  The
 unit tests at the bottom check the image's inputs and run everywhere.
 """
 import os
