@@ -71,9 +71,13 @@ boot() {
 		fi
 		append=
 		rc=0
+		# 3G: the writing L2's migration stream (up to ~830 MB when QEMU
+		# needs many dirty syncs) and the 256 MB RAM dumps live in the
+		# L1's /tmp, a tmpfs of half its memory; with 2G a slow run filled
+		# it (pmemsave: "An IO error has occurred").
 		/usr/bin/python3 "$TOP/ci/harness.py" boot "qemu72-e2e-$k" --qemu "$L0_BIN" \
 			--kernel "$BUILD/kernels/$k/vmlinux" --initrd "$INITRD" \
-			--run qemu72-l2boot,qemu72-migcheck --mem 2G --timeout "$TIMEOUT" \
+			--run qemu72-l2boot,qemu72-migcheck --mem 3G --timeout "$TIMEOUT" \
 			--append "$append" --outdir "$RESULTS" || rc=$?
 		[ "$rc" -le 1 ] || die "harness could not boot $k (status $rc)"
 	done
