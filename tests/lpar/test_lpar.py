@@ -95,8 +95,16 @@ def test_repo_names_no_mirror_and_only_bookworm():
                 "ci/lpar/packages.list", "ci/lpar/packages.lock"):
         text = open(os.path.join(TOP, rel)).read()
         assert not re.search(r"https?://", text), f"{rel} names a URL"
-        for suite in ("trixie", "sid", "unstable", "testing", "bullseye"):
-            assert not re.search(rf"\b{suite}\b", text), f"{rel} names {suite}"
+        # Allow-list: every suite the scripts name is bookworm or one of its
+        # pockets, and no locked version comes from a later release (debNN).
+        suites = re.findall(r"--uri\s+([\w-]+)", text) + \
+            re.findall(r"\"deb \$\w+ ([\w-]+)", text)
+        bad = [x for x in suites
+               if x not in ("bookworm", "bookworm-updates", "bookworm-security",
+                            "bookworm-backports")]
+        assert not bad, f"{rel} names suites other than bookworm: {bad}"
+        later = re.findall(r"\+deb(1[3-9])u", text)
+        assert not later, f"{rel} locks versions from Debian {later}"
 
 
 def test_apt_sources_uri_mode(tmp_path):
