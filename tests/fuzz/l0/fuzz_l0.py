@@ -39,13 +39,13 @@ import sys
 import tempfile
 import time
 
-H_GUEST_GET_CAPABILITIES = 0x460
-H_GUEST_SET_CAPABILITIES = 0x464
-H_GUEST_CREATE = 0x470
-H_GUEST_CREATE_VCPU = 0x474
-H_GUEST_GET_STATE = 0x478
-H_GUEST_SET_STATE = 0x47C
-H_GUEST_DELETE = 0x488
+# The hcall numbers are the ones tests/qemu10 uses (PAPR / asm/hvcall.h).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "..", "qemu10"))
+from qemu10lib import (H_GUEST_GET_CAPABILITIES, H_GUEST_SET_CAPABILITIES,  # noqa: E402
+                       H_GUEST_CREATE, H_GUEST_CREATE_VCPU, H_GUEST_GET_STATE,
+                       H_GUEST_SET_STATE, H_GUEST_DELETE)
+
 NAMES = {H_GUEST_GET_CAPABILITIES: "GET_CAPABILITIES",
          H_GUEST_SET_CAPABILITIES: "SET_CAPABILITIES",
          H_GUEST_CREATE: "CREATE", H_GUEST_CREATE_VCPU: "CREATE_VCPU",
