@@ -164,7 +164,7 @@ def test_gsc_lint_reading_an_l1_owned_field_is_fine(tree_copy):
     ("\tvcpu->arch.dawr0 = *p;\n", "dawr0"),            # L1-owned
     ("\tvcpu->arch.ciabr |= 1;\n", "ciabr"),
     ("\tvcpu->arch.fault_dar++;\n", "fault_dar"),       # exit information
-    ("\tp = (u64 *)&vcpu->arch.ppr;\n", "ppr"),         # write-only: address taken
+    ("\tp = &vcpu->arch.ppr;\n", "ppr"),                 # write-only: address taken
     ("\t*p = vcpu->arch.hfscr;\n", "hfscr"),            # L0-owned: a read
 ])
 def test_gsc_lint_owner_column_decides(tree_copy, stmt, field):
