@@ -5,10 +5,15 @@ element table maps to an element must go through the state cache.
 Usage: ci/gsc-lint.py [--allow FILE] [--list] KERNEL_TREE
 
 Reads the element table (arch/powerpc/include/asm/kvm_guest_state_ids.h,
-its "field" column) of KERNEL_TREE, then every .c and .h file under
-arch/powerpc/kvm, and reports each `vcpu->arch.FIELD` (or `->arch.FIELD`
-through another vCPU pointer) for a mapped FIELD that is not covered by
-the allow file (ci/gsc-lint.allow).  The allow file names the accessor
+its "field" and "owner" columns) of KERNEL_TREE, then every .c and .h
+file under arch/powerpc/kvm, and reports each `vcpu->arch.FIELD` (or
+`->arch.FIELD` through another vCPU pointer) for a mapped FIELD that is
+not covered by the allow file (ci/gsc-lint.allow).  The owner column
+decides what needs the cache: every access to a field the L0 owns
+(KVMPPC_GS_OWN_L0: the guest changes it while it runs), but only writes
+to the others (L1-owned, exit information, write-only, run parameters):
+KVM's copy of those is always current, and a write must still be marked
+dirty to reach the L0.  The allow file names the accessor
 layer and the code that never runs with nestedv2 (whole files), and the
 functions that load or mark the element themselves (file, function,
 field).  Exit status: 0 clean, 1 findings (one line each:
@@ -22,8 +27,13 @@ import sys
 
 TABLE = "arch/powerpc/include/asm/kvm_guest_state_ids.h"
 KVM_DIR = "arch/powerpc/kvm"
-# KVMPPC_GS_VCPU(arch.pid), KVMPPC_GS_VCPU_HV(...), KVMPPC_GS_EXIT(...)
-FIELD_RE = re.compile(r"KVMPPC_GS_(?:VCPU|VCPU_HV|EXIT)\(\s*arch\.([A-Za-z0-9_.\[\]]+)\s*\)")
+# KVMPPC_GS_VCPU(arch.pid), KVM_REG_PPC_PID, KVMPPC_GS_OWN_L0)
+FIELD_RE = re.compile(r"KVMPPC_GS_VCPU\(\s*arch\.([A-Za-z0-9_.\[\]]+)\s*\)\s*,"
+                      r"[^,]*,\s*KVMPPC_GS_OWN_([A-Z0-9]+)\s*\)")
+# an assignment, increment or address taken after the field (and any
+# index or sub-member), or an increment before it
+WRITE_AFTER = re.compile(r"^(?:\[[^\]]*\]|\.[A-Za-z0-9_]+)*\s*(?:[-+*/%&|^]|<<|>>)?=(?!=)|^(?:\[[^\]]*\])*\s*(?:\+\+|--)")
+WRITE_BEFORE = re.compile(r"(?:\+\+|--|(?<![&\w)\]\s])\s*&)\s*(?:\(\s*)?[A-Za-z0-9_]*\s*$")
 FUNC_START = re.compile(r"^[A-Za-z_][^;=]*?\b([A-Za-z_][A-Za-z0-9_]*)\s*\([^;]*$")
 
 
@@ -38,12 +48,15 @@ def table_fields(tree):
         text = open(path, encoding="utf-8").read()
     except OSError as e:
         die(f"{path}: {e.strerror} (is {tree} a kernel tree with the series applied?)")
-    fields = set()
+    fields = {}
     for m in FIELD_RE.finditer(text):
         # arch.regs.gpr[3] -> regs.gpr; arch.mmcr[0] -> mmcr
-        fields.add(re.sub(r"\[.*", "", m.group(1)))
+        field = re.sub(r"\[.*", "", m.group(1))
+        # a field that holds any L0-owned element is checked for reads too
+        fields[field] = fields.get(field) == "L0" and "L0" or m.group(2)
     if not fields:
-        die(f"{path}: no KVMPPC_GS_VCPU/_HV/_EXIT fields found: table format changed?")
+        die(f"{path}: no 'KVMPPC_GS_VCPU(arch.X), ONEREG, KVMPPC_GS_OWN_Y)' entries found: "
+            "table format changed?")
     return fields
 
 
@@ -85,7 +98,12 @@ def accesses(path, rel, fields):
             if code.startswith("{"):
                 func = pending or "?"
         for m in pat.finditer(code):
-            out.append((n, func if depth or code.startswith("{") else "-", m.group(1)))
+            field = m.group(1)
+            write = bool(WRITE_AFTER.match(code[m.end():]) or
+                         WRITE_BEFORE.search(code[:m.start()]))
+            if fields[field] != "L0" and not write:
+                continue    # reading what only KVM changes needs no cache
+            out.append((n, func if depth or code.startswith("{") else "-", field))
         depth += code.count("{") - code.count("}")
         if depth <= 0:
             depth = 0

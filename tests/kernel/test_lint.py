@@ -141,3 +141,35 @@ def test_gsc_lint_bad_allow_file_is_an_error(tree_copy, tmp_path, entry, msg):
 def test_gsc_lint_without_a_table_is_an_error(tmp_path):
     p = gsc_lint(tmp_path)
     assert p.returncode == 2 and "kvm_guest_state_ids.h" in p.stderr, p.stderr
+
+
+# The owner column (issue 11's design change): a field that only KVM
+# changes (L1-owned, exit information, ...) may be read directly, but a
+# write must go through the cache; an L0-owned one needs it for both.
+def _probe(tree_copy, body):
+    src = tree_copy / KVM / "book3s_hv.c"
+    text = src.read_text()
+    src.write_text(text + "\nstatic void lint_probe(struct kvm_vcpu *vcpu, u64 *p)\n{\n"
+                   + body + "}\n")
+    return text.count("\n") + 4
+
+
+def test_gsc_lint_reading_an_l1_owned_field_is_fine(tree_copy):
+    _probe(tree_copy, "\t*p = vcpu->arch.dawr0 + vcpu->arch.fault_dar;\n")
+    p = gsc_lint(tree_copy)
+    assert p.returncode == 0, p.stdout + p.stderr
+
+
+@pytest.mark.parametrize("stmt,field", [
+    ("\tvcpu->arch.dawr0 = *p;\n", "dawr0"),            # L1-owned
+    ("\tvcpu->arch.ciabr |= 1;\n", "ciabr"),
+    ("\tvcpu->arch.fault_dar++;\n", "fault_dar"),       # exit information
+    ("\tp = &vcpu->arch.ppr;\n", "ppr"),                 # write-only: address taken
+    ("\t*p = vcpu->arch.hfscr;\n", "hfscr"),            # L0-owned: a read
+])
+def test_gsc_lint_owner_column_decides(tree_copy, stmt, field):
+    line = _probe(tree_copy, stmt)
+    p = gsc_lint(tree_copy)
+    assert p.returncode == 1, p.stdout + p.stderr
+    assert p.stdout.splitlines() == [f"{KVM}/book3s_hv.c:{line}: lint_probe: vcpu->arch.{field}"], \
+        p.stdout

@@ -377,6 +377,75 @@ static void case_mmio(struct l2case *c)
 }
 
 /*
+ * ---- mmio-prefixed: prefixed (ISA v3.1) loads and stores to MMIO ----------
+ *
+ * The same accesses as "mmio", with the prefixed forms: pstb, psth, pstw
+ * (MLS prefix + D-form suffix), pstd (8LS prefix), plbz, plhz, plwz
+ * (MLS), pld (8LS), plha (MLS), plwa (8LS).  KVM must take both words
+ * (the prefix at NIA, the suffix after it) and step over 8 bytes: taking
+ * the suffix alone as an instruction, or stepping 4, shows up as a wrong
+ * or an extra access.  Each has a 34-bit displacement of which the low
+ * 16 bits are used here (d0 = 0), R = 0.
+ */
+#define PFX_8LS			(1u << 26)
+#define PFX_MLS			((1u << 26) | (2u << 24))
+#define PFX_SFX(op, rt, d, ra)	(KVMT_OP(op) | KVMT_RT(rt) | KVMT_RA(ra) | KVMT_D(d))
+
+static void case_mmio_prefixed(struct l2case *c)
+{
+	static const uint32_t insn[][2] = {
+		{ PFX_MLS, PFX_SFX(38, 5, 0x00, 6) },	/* pstb */
+		{ PFX_MLS, PFX_SFX(44, 5, 0x10, 6) },	/* psth */
+		{ PFX_MLS, PFX_SFX(36, 5, 0x20, 6) },	/* pstw */
+		{ PFX_8LS, PFX_SFX(61, 5, 0x30, 6) },	/* pstd */
+		{ PFX_MLS, PFX_SFX(34, 7, 0x40, 6) },	/* plbz */
+		{ PFX_MLS, PFX_SFX(40, 7, 0x50, 6) },	/* plhz */
+		{ PFX_MLS, PFX_SFX(32, 7, 0x60, 6) },	/* plwz */
+		{ PFX_8LS, PFX_SFX(57, 7, 0x70, 6) },	/* pld */
+		{ PFX_MLS, PFX_SFX(42, 7, 0x80, 6) },	/* plha */
+		{ PFX_8LS, PFX_SFX(41, 7, 0x90, 6) },	/* plwa */
+	};
+	struct kvmt_code code;
+	struct kvmt_vcpu vcpu;
+	struct kvmt_vm vm;
+	int i, rc, ok = 1;
+
+	kvmt_code_init(&code);
+	kvmt_emit_li64(&code, 5, MMIO_STORE_VAL);
+	kvmt_emit_li64(&code, 6, MMIO_GPA);
+	/* a prefixed instruction may not cross a 64-byte boundary */
+	while (code.n % 16)
+		kvmt_emit(&code, KVMT_NOP);
+	for (i = 0; i < 10; i++) {
+		if (code.n % 16 == 15)
+			kvmt_emit(&code, KVMT_NOP);
+		kvmt_emit(&code, insn[i][0]);
+		kvmt_emit(&code, insn[i][1]);
+		if (i >= 4) {
+			kvmt_emit(&code, KVMT_MR(4, 7));
+			kvmt_emit_hcall(&code, KVMT_H_TEST);
+		}
+	}
+	kvmt_emit(&code, KVMT_B(0));
+	if (setup(c, &vm, &vcpu, 1 * MiB, &code))
+		return not_reached(c, "no VM");
+	for (i = 0; i < (int)(sizeof(mmio_steps) / sizeof(mmio_steps[0])); i++) {
+		rc = mmio_step(&vcpu, &mmio_steps[i]);
+		if (rc < 0)
+			break;
+		if (!mmio_steps[i].sign) {
+			result(c, rc);
+		} else {
+			ok &= rc;
+			if (mmio_steps[i].len == 4)
+				result(c, ok);
+		}
+	}
+	not_reached(c, "an access did not exit as expected");
+	teardown(&vm, &vcpu);
+}
+
+/*
  * ---- mmio-fp: FP loads and stores to MMIO ----------------------------------
  *
  * The emulator reads and writes the vector register file for these, which
@@ -2649,6 +2718,17 @@ static struct l2case cases[] = {
 		"load 4 bytes",
 		"load 8 bytes",
 		"sign-extending loads (lha, lwa)",
+	} },
+	{ .name = "mmio-prefixed", .run = case_mmio_prefixed, .res = {
+		"pstb to an unbacked GPA exits to userspace with the data",
+		"psth",
+		"pstw",
+		"pstd",
+		"plbz: the value userspace supplies lands in the GPR",
+		"plhz",
+		"plwz",
+		"pld",
+		"sign-extending prefixed loads (plha, plwa)",
 	} },
 	{ .name = "mmio-fp", .run = case_mmio_fp, .res = {
 		"stfd to an unbacked GPA exits to userspace with the FPR the L2 set",
