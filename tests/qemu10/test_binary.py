@@ -101,9 +101,15 @@ def test_fault_knob_stays_busy_times_then_behaves(code, rc):
         l1 = NestedL1(l0)
         assert l1.set_caps() == H_SUCCESS
         assert l0.hcall(H_GUEST_CREATE, 0, -1)[0] == H_SUCCESS
+        token = -1
         for _ in range(5):
-            assert l0.hcall(H_GUEST_CREATE, 0, -1)[0] == rc
-        assert l0.hcall(H_GUEST_CREATE, 0, -1)[0] == H_SUCCESS
+            r = l0.hcall(H_GUEST_CREATE, 0, token)
+            assert r[0] == rc
+            # a busy create hands out a continuation token (R4) ...
+            assert r[1][0] not in (0, 2**64 - 1), r
+            token = r[1][0]
+        # ... which the next attempt passes instead of -1
+        assert l0.hcall(H_GUEST_CREATE, 0, token)[0] == H_SUCCESS
         assert l0.hcall(H_GUEST_CREATE, 0, -1)[0] == H_SUCCESS
         err = l0.stderr()
         assert f"x-nested-papr-fault=create:2:{code}:5: failing H_GUEST_CREATE " \
