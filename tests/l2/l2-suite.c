@@ -2736,6 +2736,81 @@ static void case_create_fail(struct l2case *c)
 	result(c, hostile_recovered(c, "a new VM"));
 }
 
+/*
+ * getstate-cont: one KVM_GET_REGS can take more than one H_GUEST_GET_STATE
+ * (our L1 fetches the interrupt registers, MSR among them, apart from the
+ * rest).  The L0 fails the last of them (the boot says which:
+ * x-nested-papr-fault=get-state:N:H_HARDWARE; the case prints the calls of
+ * the clean KVM_GET_REGS, so N is 1 + that for the first).  The half that
+ * was fetched must not make the VMM see the other half stale: EIO, then
+ * the L2's values, then the vCPU runs on.
+ */
+#define CONT_R20	0x20c0ffee5eed0020ULL
+
+static void case_getstate_cont(struct l2case *c)
+{
+	struct kvmt_code code;
+	struct kvmt_vcpu vcpu;
+	struct kvmt_hcount hc;
+	struct kvm_regs regs;
+	struct kvmt_vm vm;
+	uint64_t gets, loop;
+	int rc, ok, counting;
+
+	kvmt_watchdog(HOSTILE_WATCHDOG_S);
+	kvmt_code_init(&code);
+	kvmt_emit_li64(&code, 20, CONT_R20);
+	loop = kvmt_code_here(&code);
+	kvmt_emit(&code, KVMT_ADDI(4, 4, 1));
+	kvmt_emit_hcall(&code, KVMT_H_TEST);
+	kvmt_emit(&code, KVMT_B(-(int)(kvmt_code_here(&code) - loop)));
+	counting = !kvmt_hcount_open(&hc);
+	if (setup(c, &vm, &vcpu, 1 * MiB, &code)) {
+		if (counting)
+			kvmt_hcount_close(&hc);
+		return not_reached(c, "no VM");
+	}
+	if (counting)
+		kvmt_hcount_start(&hc);
+	if (kvmt_run_hcall(&vcpu, "first run")) {
+		teardown(&vm, &vcpu);
+		if (counting)
+			kvmt_hcount_close(&hc);
+		return not_reached(c, "the L2 did not run");
+	}
+	if (counting) {
+		kvmt_hcount_stop(&hc);
+		kvmt_diag("H_GUEST_GET_STATE so far (vCPU creation and the first run): %llu",
+			  (unsigned long long)kvmt_hcount_get(&hc, KVMT_HC_GUEST_GET_STATE));
+		kvmt_hcount_start(&hc);
+	}
+	memset(&regs, 0, sizeof(regs));
+	rc = kvmt_get_regs(&vcpu, &regs);
+	if (counting) {
+		kvmt_hcount_stop(&hc);
+		gets = kvmt_hcount_get(&hc, KVMT_HC_GUEST_GET_STATE);
+		kvmt_diag("KVM_GET_REGS with the L0 failing one of its fetches: %s after %llu "
+			  "H_GUEST_GET_STATE of the boot (r20 %#llx)", err_name(rc),
+			  (unsigned long long)gets, (unsigned long long)regs.gpr[20]);
+	}
+	result(c, rc == -EIO);
+	memset(&regs, 0, sizeof(regs));
+	rc = kvmt_get_regs(&vcpu, &regs);
+	ok = !rc && regs.gpr[20] == CONT_R20 && regs.gpr[4] == 1 &&
+	     (regs.msr & KVMT_MSR_REAL_LE) == KVMT_MSR_REAL_LE;
+	if (!ok)
+		kvmt_diag("KVM_GET_REGS again: %s, r4 %#llx r20 %#llx msr %#llx", err_name(rc),
+			  (unsigned long long)regs.gpr[4], (unsigned long long)regs.gpr[20],
+			  (unsigned long long)regs.msr);
+	result(c, ok);
+	ok = kvmt_run_hcall(&vcpu, "after the failed fetch") == 0 &&
+	     vcpu.run->papr_hcall.args[0] == 2;
+	result(c, ok);
+	teardown(&vm, &vcpu);
+	if (counting)
+		kvmt_hcount_close(&hc);
+}
+
 /* ---- mmio-user: MMIO from an L2 process (quadrant 0, PID 1) ------------- */
 
 /*
@@ -2995,6 +3070,11 @@ static struct l2case cases[] = {
 	{ .name = "busy-long", .run = case_busy_long, .on_request = 1, .res = {
 		"a 100 s long busy answer during KVM_CREATE_VM: back within seconds, no hang",
 		"the next VM runs",
+	} },
+	{ .name = "getstate-cont", .run = case_getstate_cont, .on_request = 1, .res = {
+		"KVM_GET_REGS with the last of its H_GUEST_GET_STATE failing: EIO",
+		"KVM_GET_REGS again: the L2's values (nothing half-fetched stale)",
+		"the vCPU runs on",
 	} },
 	{ .name = "create-fail", .run = case_create_fail, .on_request = 1, .res = {
 		"a step after H_GUEST_CREATE fails: KVM_CREATE_VM or KVM_CREATE_VCPU gives an error",
