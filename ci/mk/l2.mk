@@ -50,9 +50,9 @@ l2-suite-ours: initramfs $(call l2_kernel,ours)
 # case makes a whole VM through it.  busy-long-*: one 100 s long busy answer
 # during KVM_CREATE_VM.  create-fail-*: H_GUEST_CREATE works, then the
 # page tables (SET_STATE), the vCPU (CREATE_VCPU) or the vCPU's first
-# GET_STATE fails.  getstate-cont: KVM_GET_REGS takes 2 H_GUEST_GET_STATE
-# (the interrupt registers, then the rest; calls 2 and 3 of the boot, the
-# case prints them) and the L0 fails the second.  The L1 makes 1 H_GUEST_CREATE and 1 H_GUEST_SET_STATE
+# GET_STATE fails.  getregs-fail: the L0 fails the H_GUEST_GET_STATE of a
+# KVM_GET_REGS (call 2 of the boot for ours: 1 at vCPU creation; the case
+# prints the counts).  The L1 makes 1 H_GUEST_CREATE and 1 H_GUEST_SET_STATE
 # for l2-suite's probe VM before any case, so :2 is the case's first.
 L2_FAULTS ?= getstate/x-nested-papr-fault=get-state:2:H_HARDWARE/getstate-fail \
 	runout-unknown/x-nested-papr-fault=run-vcpu:1:out-unknown/runout-unknown \
@@ -73,7 +73,7 @@ L2_FAULTS_HOSTILE ?= \
 	create-fail-setstate/x-nested-papr-fault=set-state:2:H_HARDWARE/create-fail \
 	create-fail-vcpu/x-nested-papr-fault=create-vcpu:1:H_HARDWARE/create-fail \
 	create-fail-getstate/x-nested-papr-fault=get-state:1:H_HARDWARE/create-fail \
-	getstate-cont/x-nested-papr-fault=get-state:3:H_HARDWARE/getstate-cont
+	getregs-fail/x-nested-papr-fault=get-state:2:H_HARDWARE/getregs-fail
 # $(1) kernel flavour: results build/results/l2-faults-$(1)-NAME.*
 l2_fault_boots = mkdir -p $(RESULTS) && rc=0; for f in $(L2_FAULTS); do \
 	set -- $$(echo "$$f" | tr / ' '); \

@@ -129,7 +129,7 @@ HOSTILE_BOOTS = {
     "create-fail-setstate": "set-state:2:H_HARDWARE",
     "create-fail-vcpu": "create-vcpu:1:H_HARDWARE",
     "create-fail-getstate": "get-state:1:H_HARDWARE",
-    "getstate-cont": "get-state:3:H_HARDWARE",
+    "getregs-fail": "get-state:2:H_HARDWARE",
 }
 
 
