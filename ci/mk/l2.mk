@@ -42,24 +42,52 @@ l2-suite-ours: initramfs $(call l2_kernel,ours)
 # the first hypercall exit of the boot gets an unknown element / a wrong
 # length.  fac-hfscr: no facility unavailable exit of the boot reports
 # HFSCR (its cause), so the L1 has to fetch it.
+#
+# The hostile L0 (issue 15, QEMU patches 0033-0034): runout-truncated,
+# -count, -garbage: the last element past the buffer's end, a count larger
+# than any buffer, garbage values.  busy-*: one hcall answered H_BUSY or a
+# long busy code TIMES times in a row (the 4th field), then behaving; the
+# case makes a whole VM through it.  busy-long-*: one 100 s long busy answer
+# during KVM_CREATE_VM.  create-fail-*: H_GUEST_CREATE works, then the
+# page tables (SET_STATE), the vCPU (CREATE_VCPU) or the vCPU's first
+# GET_STATE fails.  getregs-fail: the L0 fails the H_GUEST_GET_STATE of a
+# KVM_GET_REGS (call 2 of the boot for ours: 1 at vCPU creation; the case
+# prints the counts).  The L1 makes 1 H_GUEST_CREATE and 1 H_GUEST_SET_STATE
+# for l2-suite's probe VM before any case, so :2 is the case's first.
 L2_FAULTS ?= getstate/x-nested-papr-fault=get-state:2:H_HARDWARE/getstate-fail \
 	runout-unknown/x-nested-papr-fault=run-vcpu:1:out-unknown/runout-unknown \
 	runout-bad-size/x-nested-papr-fault=run-vcpu:1:out-bad-size/runout-bad-size \
-	fac-hfscr/x-nested-papr-fault=run-vcpu:1:out-no-hfscr/fac-hfscr
+	fac-hfscr/x-nested-papr-fault=run-vcpu:1:out-no-hfscr/fac-hfscr \
+	$(L2_FAULTS_HOSTILE)
+L2_FAULTS_HOSTILE ?= \
+	runout-truncated/x-nested-papr-fault=run-vcpu:1:out-truncated/runout-truncated \
+	runout-count/x-nested-papr-fault=run-vcpu:1:out-count/runout-count \
+	runout-garbage/x-nested-papr-fault=run-vcpu:1:out-garbage/runout-garbage \
+	busy-create/x-nested-papr-fault=create:2:H_BUSY:100/busy \
+	busy-vcpu/x-nested-papr-fault=create-vcpu:1:H_LONG_BUSY_ORDER_10_MSEC:10/busy \
+	busy-getstate/x-nested-papr-fault=get-state:1:H_LONG_BUSY_ORDER_1_MSEC:20/busy \
+	busy-setstate/x-nested-papr-fault=set-state:2:H_BUSY:100/busy \
+	busy-run/x-nested-papr-fault=run-vcpu:1:H_BUSY:100/busy \
+	busy-long-create/x-nested-papr-fault=create:2:H_LONG_BUSY_ORDER_100_SEC/busy-long \
+	busy-long-setstate/x-nested-papr-fault=set-state:2:H_LONG_BUSY_ORDER_100_SEC/busy-long \
+	create-fail-setstate/x-nested-papr-fault=set-state:2:H_HARDWARE/create-fail \
+	create-fail-vcpu/x-nested-papr-fault=create-vcpu:1:H_HARDWARE/create-fail \
+	create-fail-getstate/x-nested-papr-fault=get-state:1:H_HARDWARE/create-fail \
+	getregs-fail/x-nested-papr-fault=get-state:2:H_HARDWARE/getregs-fail
 # $(1) kernel flavour: results build/results/l2-faults-$(1)-NAME.*
 l2_fault_boots = mkdir -p $(RESULTS) && rc=0; for f in $(L2_FAULTS); do \
 	set -- $$(echo "$$f" | tr / ' '); \
 	$(HARNESS) boot l2-faults-$(1)-$$1 --qemu $(L0_BIN) \
 		--kernel $(KERNELS)/$(1)/vmlinux --initrd $(INITRAMFS) --run l2suite \
-		--smp $(L2_SMP) --timeout $(L2_TIMEOUT) --machine-opts $$2 \
+		--smp $(L2_SMP) --timeout $(L2_TIMEOUT) --machine-opts $$2 --l0-monitor \
 		--append "nv2.l2suite=$$3"; r=$$?; [ $$r -le 1 ] || rc=$$r; \
 	done; [ $$rc -le 1 ]
 
-## l2-faults-ref  L2 suite cases with a misbehaving L0 (getstate-fail, runout-*, fac-hfscr), 6.12 reference -> build/results/l2-faults-ref-*.tap
+## l2-faults-ref  L2 suite cases with a misbehaving L0 (getstate-fail, runout-*, fac-hfscr, busy*, create-fail), 6.12 reference -> build/results/l2-faults-ref-*.tap
 l2-faults-ref: initramfs $(L0_BIN) $(call l2_kernel,ref)
 	$(call l2_fault_boots,ref)
 
-## l2-faults-ours L2 suite cases with a misbehaving L0 (getstate-fail, runout-*, fac-hfscr), our 6.1 -> build/results/l2-faults-ours-*.tap
+## l2-faults-ours L2 suite cases with a misbehaving L0 (getstate-fail, runout-*, fac-hfscr, busy*, create-fail), our 6.1 -> build/results/l2-faults-ours-*.tap
 l2-faults-ours: initramfs $(L0_BIN) $(call l2_kernel,ours)
 	$(call l2_fault_boots,ours)
 

@@ -39,7 +39,11 @@ def test_machine_help_lists_nested_papr_and_fault_knob():
 @pytest.mark.parametrize("spec, msg", [
     ("create", "expected HCALL:N:RC"),
     ("create:1", "expected HCALL:N:RC"),
-    ("create:1:2:3", "expected HCALL:N:RC"),
+    ("create:1:2:3:4", "expected HCALL:N:RC"),
+    ("create:1:H_BUSY:0", "TIMES must be a number >= 1, not '0'"),
+    ("create:1:H_BUSY:x", "TIMES must be a number >= 1, not 'x'"),
+    ("run-vcpu:1:out-garbage:2", "'out-garbage' happens once, TIMES must be 1"),
+    ("create:1:out-truncated", "'out-truncated' is for H_GUEST_RUN_VCPU"),
     ("bogus:1:-4", "unknown hcall 'bogus'"),
     ("0x999:1:-4", "unknown hcall '0x999'"),
     ("create:0:-4", "N must be a number >= 1"),
@@ -81,6 +85,52 @@ def test_fault_knob_any_hcall_numeric():
         assert "failing H_GUEST_CREATE call 3 with rc -4" in l0.stderr()
     finally:
         l0.close()
+
+
+@pytest.mark.parametrize("code, rc", [
+    ("H_BUSY", 1),
+    ("H_LONG_BUSY_ORDER_1_MSEC", 9900),
+    ("H_LONG_BUSY_ORDER_100_SEC", 9905),
+])
+def test_fault_knob_stays_busy_times_then_behaves(code, rc):
+    """HCALL:N:RC:TIMES (QEMU patch 0034): calls N to N+TIMES-1 fail with
+    RC (the long busy codes by their PAPR names), then calls go through;
+    one log line for the run."""
+    l0 = qemu10lib.L0(f",x-nested-papr-fault=create:2:{code}:5")
+    try:
+        l1 = NestedL1(l0)
+        assert l1.set_caps() == H_SUCCESS
+        assert l0.hcall(H_GUEST_CREATE, 0, -1)[0] == H_SUCCESS
+        token = -1
+        for _ in range(5):
+            r = l0.hcall(H_GUEST_CREATE, 0, token)
+            assert r[0] == rc
+            # a busy create hands out a continuation token (R4) ...
+            assert r[1][0] not in (0, 2**64 - 1), r
+            token = r[1][0]
+        # ... which the next attempt passes instead of -1
+        assert l0.hcall(H_GUEST_CREATE, 0, token)[0] == H_SUCCESS
+        assert l0.hcall(H_GUEST_CREATE, 0, -1)[0] == H_SUCCESS
+        err = l0.stderr()
+        assert f"x-nested-papr-fault=create:2:{code}:5: failing H_GUEST_CREATE " \
+               f"calls 2 to 6 with rc {rc}" in err, err
+        assert err.count("x-nested-papr-fault") == 1
+    finally:
+        l0.close()
+
+
+def test_fault_knob_run_output_modes_accepted():
+    """out-truncated, out-count and out-garbage (QEMU patch 0033) are
+    run-vcpu modes; the L2 suite's runout-* cases use them (an
+    H_GUEST_RUN_VCPU cannot be made from qtest)."""
+    for mode in ("out-truncated", "out-count", "out-garbage"):
+        l0 = qemu10lib.L0(f",x-nested-papr-fault=run-vcpu:1:{mode}")
+        try:
+            l1 = NestedL1(l0)
+            assert l1.set_caps() == H_SUCCESS, mode
+            assert l0.hcall(H_GUEST_CREATE, 0, -1)[0] == H_SUCCESS, mode
+        finally:
+            l0.close()
 
 
 def test_firmware_for_x_vof_is_found():
