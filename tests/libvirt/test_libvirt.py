@@ -248,7 +248,8 @@ def test_capability_data_named_as_libvirt_9_0_names_it():
     names = sorted(p.name for p in dom.iterdir())
     assert "qemu_10.0.0-tcg.ppc64.xml" in names
     assert not [n for n in names if "+" in n], names
-    ours = [n for n in names if "10.0.0" in n or "nested" in n or "host-model" in n]
+    ours = [n for n in names
+            if "10.0.0" in n or "nested" in n or "host-model" in n or "mitigations" in n]
     by_content = {}
     for n in ours:
         by_content.setdefault((dom / n).read_bytes(), []).append(n)
@@ -256,6 +257,50 @@ def test_capability_data_named_as_libvirt_9_0_names_it():
     for content, group in by_content.items():
         assert len(group) == 1, f"byte-identical: {group}"
         assert content not in others, f"{group[0]} duplicates {others.get(content)}"
+
+
+# domaincapstest's expected spectre mitigation levels of KVM pSeries guests
+# (issue 16 item 8): every value up to what the fake host's
+# KVM_PPC_GET_CPU_CHAR gives
+MITIGATIONS = {
+    "qemu_7.1.0-mitigations-powernv.ppc64.xml": {
+        "cfpc": ["broken", "workaround"], "sbbc": ["broken", "workaround"],
+        "ibs": ["broken", "workaround", "fixed-ibs", "fixed-ccd"],
+        "ccf-assist": ["on", "off"]},
+    # a nestedv2 L1 whose L0 gives no bounds check barrier (the cap-sbbc
+    # our QEMU 7.2 lowers)
+    "qemu_7.1.0-mitigations-nestedv2.ppc64.xml": {
+        "cfpc": ["broken", "workaround"], "sbbc": ["broken"],
+        "ibs": ["broken", "workaround"], "ccf-assist": ["on", "off"]},
+    "qemu_7.1.0-mitigations-power8.ppc64.xml": {
+        "cfpc": ["broken", "workaround"], "sbbc": ["broken"],
+        "ibs": ["broken", "workaround", "fixed-ibs"], "ccf-assist": ["off"]},
+}
+
+
+@pytest.mark.parametrize("name", sorted(MITIGATIONS))
+def test_domcaps_mitigation_levels(name):
+    xml = SRC / "tests" / "domaincapsdata" / name
+    assert xml.exists(), f"{xml} missing (series not applied?)"
+    text = xml.read_text()
+    for feature, values in MITIGATIONS[name].items():
+        m = re.search(rf"<{feature} supported='yes'>\s*<enum name='(value|state)'>(.*?)</enum>",
+                      text, re.S)
+        assert m, f"{feature} missing in {name}"
+        assert re.findall(r"<value>([^<]+)</value>", m.group(2)) == values, (feature, m.group(2))
+    rc = RES / "domaincapstest.rc"
+    assert rc.exists() and rc.read_text().strip() == "0", \
+        "domaincapstest (which compares against this file) did not pass"
+
+
+def test_domcaps_mitigations_only_when_the_host_answers():
+    """Every other expected domain capabilities file (no fake
+    KVM_PPC_GET_CPU_CHAR, or not a KVM pSeries domain) has none."""
+    dom = SRC / "tests" / "domaincapsdata"
+    others = [p for p in dom.iterdir() if p.name not in MITIGATIONS]
+    assert others
+    for p in others:
+        assert "<sbbc supported" not in p.read_text(), p.name
 
 
 @pytest.mark.parametrize("message", sorted(ERR_FILES))
