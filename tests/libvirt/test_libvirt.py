@@ -177,6 +177,11 @@ ERR_FILES = {
         "nestedv2-host-power8.ppc64-latest.err",
     "CPU model or compatibility mode 'power8' (older than POWER9) has no radix MMU":
         "nestedv2-host-compat-power8.ppc64-latest.err",
+    # host-model asking for more than the processor compatibility mode the
+    # host runs in (issue 16 item 4)
+    "This host runs in the POWER9 compatibility mode of its POWER10 processor, "
+    "so its KVM cannot run guests in compatibility mode 'power10'":
+        "pseries-host-compat-model-power10.ppc64-latest.err",
 }
 
 # what the same suite starts (expected command lines), with what they must say
@@ -188,7 +193,39 @@ ARGS_FILES = {
     "pseries-cpu-compat-power11.ppc64-latest.args": "max-cpu-compat=power11",
     # the QEMU 10.0 data, named as libvirt 9.0 names data
     "pseries-nested-papr.ppc64-10.0.0.args": "cap-nested-papr=on",
+    # host-model on a host in a processor compatibility mode is that mode:
+    # a POWER10 LPAR in POWER9 mode, a POWER11 in POWER10 mode; an older
+    # mode asked for is kept (issue 16 item 4)
+    "pseries-host-compat-power9.ppc64-latest.args": "max-cpu-compat=power9",
+    "pseries-host-compat-power10.ppc64-latest.args": "max-cpu-compat=power10",
+    "pseries-host-compat-model-power8.ppc64-latest.args": "max-cpu-compat=power8",
 }
+
+
+def test_suite_host_model_in_own_mode_is_plain_cpu_host():
+    """A POWER10 LPAR in its own mode: -cpu host, no max-cpu-compat."""
+    args = SRC / "tests" / "qemuxml2argvdata" / "pseries-host-compat-own-mode.ppc64-latest.args"
+    assert args.exists(), f"{args} missing (series not applied?)"
+    text = args.read_text()
+    assert "-cpu host" in text and "max-cpu-compat" not in text, text
+
+
+@pytest.mark.parametrize("name,model", [
+    ("qemu_7.1.0-host-model-power9.ppc64.xml", "POWER9"),
+    ("qemu_7.1.0-host-model-power10.ppc64.xml", "POWER10"),
+])
+def test_domcaps_host_model_in_compat_mode(name, model):
+    """domaincapstest's expected host-model of an LPAR in a compatibility
+    mode (POWER10 in POWER9 mode; POWER11 in POWER10 mode and POWER10 in
+    its own mode share the POWER10 file)."""
+    xml = SRC / "tests" / "domaincapsdata" / name
+    assert xml.exists(), f"{xml} missing (series not applied?)"
+    m = re.search(r"<mode name='host-model' supported='yes'>\s*<model[^>]*>([^<]+)</model>",
+                  xml.read_text())
+    assert m and m.group(1) == model, m
+    rc = RES / "domaincapstest.rc"
+    assert rc.exists() and rc.read_text().strip() == "0", \
+        "domaincapstest (which compares against this file) did not pass"
 
 
 @pytest.mark.parametrize("name", sorted(ARGS_FILES))
@@ -211,7 +248,8 @@ def test_capability_data_named_as_libvirt_9_0_names_it():
     names = sorted(p.name for p in dom.iterdir())
     assert "qemu_10.0.0-tcg.ppc64.xml" in names
     assert not [n for n in names if "+" in n], names
-    ours = [n for n in names if "10.0.0" in n or "nested" in n]
+    ours = [n for n in names
+            if "10.0.0" in n or "nested" in n or "host-model" in n or "mitigations" in n]
     by_content = {}
     for n in ours:
         by_content.setdefault((dom / n).read_bytes(), []).append(n)
@@ -219,6 +257,50 @@ def test_capability_data_named_as_libvirt_9_0_names_it():
     for content, group in by_content.items():
         assert len(group) == 1, f"byte-identical: {group}"
         assert content not in others, f"{group[0]} duplicates {others.get(content)}"
+
+
+# domaincapstest's expected spectre mitigation levels of KVM pSeries guests
+# (issue 16 item 8): every value up to what the fake host's
+# KVM_PPC_GET_CPU_CHAR gives
+MITIGATIONS = {
+    "qemu_7.1.0-mitigations-powernv.ppc64.xml": {
+        "cfpc": ["broken", "workaround"], "sbbc": ["broken", "workaround"],
+        "ibs": ["broken", "workaround", "fixed-ibs", "fixed-ccd"],
+        "ccf-assist": ["on", "off"]},
+    # a nestedv2 L1 whose L0 gives no bounds check barrier (the cap-sbbc
+    # our QEMU 7.2 lowers)
+    "qemu_7.1.0-mitigations-nestedv2.ppc64.xml": {
+        "cfpc": ["broken", "workaround"], "sbbc": ["broken"],
+        "ibs": ["broken", "workaround"], "ccf-assist": ["on", "off"]},
+    "qemu_7.1.0-mitigations-power8.ppc64.xml": {
+        "cfpc": ["broken", "workaround"], "sbbc": ["broken"],
+        "ibs": ["broken", "workaround", "fixed-ibs"], "ccf-assist": ["off"]},
+}
+
+
+@pytest.mark.parametrize("name", sorted(MITIGATIONS))
+def test_domcaps_mitigation_levels(name):
+    xml = SRC / "tests" / "domaincapsdata" / name
+    assert xml.exists(), f"{xml} missing (series not applied?)"
+    text = xml.read_text()
+    for feature, values in MITIGATIONS[name].items():
+        m = re.search(rf"<{feature} supported='yes'>\s*<enum name='(value|state)'>(.*?)</enum>",
+                      text, re.S)
+        assert m, f"{feature} missing in {name}"
+        assert re.findall(r"<value>([^<]+)</value>", m.group(2)) == values, (feature, m.group(2))
+    rc = RES / "domaincapstest.rc"
+    assert rc.exists() and rc.read_text().strip() == "0", \
+        "domaincapstest (which compares against this file) did not pass"
+
+
+def test_domcaps_mitigations_only_when_the_host_answers():
+    """Every other expected domain capabilities file (no fake
+    KVM_PPC_GET_CPU_CHAR, or not a KVM pSeries domain) has none."""
+    dom = SRC / "tests" / "domaincapsdata"
+    others = [p for p in dom.iterdir() if p.name not in MITIGATIONS]
+    assert others
+    for p in others:
+        assert "<sbbc supported" not in p.read_text(), p.name
 
 
 @pytest.mark.parametrize("message", sorted(ERR_FILES))
