@@ -213,6 +213,7 @@ do_syntax_check() {
 		>"$RES/syntax-check.log" 2>&1 || rc=$?
 	cp "$OBJ/meson-logs/testlog.txt" "$RES/syntax-check.testlog" 2>/dev/null || true
 	: >"$RES/syntax-check.txt"
+	: >"$RES/syntax-check.new"
 	if [ "$rc" != 0 ]; then
 		if [ ! -d "$wt" ] || [ "$(git -C "$wt" rev-parse HEAD)" != "$(git -C "$SRC" rev-parse base)" ]; then
 			rm -rf "$wt" "$wt.findings"
