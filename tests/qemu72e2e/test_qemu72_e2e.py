@@ -241,9 +241,10 @@ def test_tce_hcalls_stay_in_the_l1_kernel_where_offered(kernel):
 
 @pytest.mark.parametrize("kernel", list(INKERNEL))
 def test_in_kernel_xics_boots_or_is_refused_cleanly(kernel):
-    """ic-mode=xics,kernel-irqchip=on: where KVM offers KVM_CAP_IRQ_XICS
-    the L2 boots with its XICS hcalls (H_EOI, H_CPPR, H_IPI, H_XIRR)
-    handled by the L1 kernel and nothing on stderr but the cap lines;
+    """ic-mode=xics,kernel-irqchip=on, 2 L2 vCPUs: where KVM offers
+    KVM_CAP_IRQ_XICS the L2 boots with its XICS hcalls (H_EOI, H_CPPR,
+    H_IPI, H_XIRR) handled by the L1 kernel, none of them an exit to QEMU,
+    and nothing on stderr but the cap lines;
     where it does not, QEMU refuses with 'kernel_irqchip requested but
     unavailable' (never a half-working boot)."""
     f = harness.read_facts(need(kernel, ".facts"))
@@ -254,6 +255,11 @@ def test_in_kernel_xics_boots_or_is_refused_cleanly(kernel):
         assert rc == 0 and "l2boot_xics.marker_ms" in f, (rc, f.get("l2boot_xics.marker_ms"))
         assert _ev(f, "l2boot_xics.ev.l2hc_xics") > 0
         assert _ev(f, "l2boot_xics.ev.l2hc_xive") == 0
+        # QEMU's XICS with the same L2: every XICS hcall is an exit to QEMU
+        # that the in-kernel one does not make
+        saved = _ev(f, "l2boot_xicsu.ev.uexit_hcall") - _ev(f, "l2boot_xics.ev.uexit_hcall")
+        assert saved >= _ev(f, "l2boot_xics.ev.l2hc_xics") // 2, \
+            (saved, _ev(f, "l2boot_xics.ev.l2hc_xics"))
         assert _int_fact(f, "l2boot_xics.stderr_lines") == _int_fact(f, "l2boot.stderr_cap_lines")
     else:
         assert rc not in (0, 124), f"kernel-irqchip=on without in-kernel XICS: exit {rc}"
@@ -261,6 +267,18 @@ def test_in_kernel_xics_boots_or_is_refused_cleanly(kernel):
     bad = [f"{r.name}: {r.diag}" for r in tap_results(kernel)
            if not r.ok and "XICS" in r.name]
     assert not bad, "\n".join(bad)
+
+
+@pytest.mark.parametrize("kernel", list(INKERNEL))
+def test_qemu_xics_with_two_vcpus_boots_everywhere(kernel):
+    """The comparison boot: ic-mode=xics,kernel-irqchip=off, QEMU's own
+    XICS, 2 L2 vCPUs: it boots on every L1 and every XICS hcall reaches
+    QEMU."""
+    f = harness.read_facts(need(kernel, ".facts"))
+    assert _int_fact(f, "l2boot_xicsu.rc") == 0 and "l2boot_xicsu.marker_ms" in f
+    xics = _ev(f, "l2boot_xicsu.ev.l2hc_xics")
+    assert xics > 0
+    assert _ev(f, "l2boot_xicsu.ev.uexit_hcall") >= xics
 
 
 def test_in_kernel_tce_saves_the_exits_to_qemu():
