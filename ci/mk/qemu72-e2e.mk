@@ -3,8 +3,9 @@
 # the lean L1 kernels (ours, ref) and the modular L1 (issue 12: Debian's
 # values for KVM, in-kernel XICS and TCE).  docs/qemu-7.2.md "End to end".
 #
-# In CHECK_PREP (~35 s with the .debs cached, ~1.5 min more for the
-# modular L1's boot and migration check; the first run downloads
+# In CHECK_PREP (~35 s with the .debs cached on a quiet box, plus the
+# modular L1's boot, about as long as the ours boot: 163-190 s ours,
+# 179-374 s modular at load ~23 on 2026-12-03; the first run downloads
 # Debian's stock 7.2 closure once, ~1 min): its own initramfs carries two
 # QEMUs (~30 MB compressed), the default l1 initramfs stays small.
 
