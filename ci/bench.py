@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """The hypercall cost table of `make bench`.
 
-    bench.py [--results DIR] [--markdown FILE] [--update-doc docs/performance.md]
+    bench.py [--results DIR] [--ours NAME] [--markdown FILE] [--update-doc docs/performance.md]
 
 Reads DIR/bench-ref.facts and DIR/bench-ours.facts (written by the harness
 from tests/l2/l2-bench's FACT lines), computes L1->L0 hcalls per unit of
 each workload, prints the table (ours vs the 6.12 reference, ratio, target,
 met?) and optionally writes it as markdown and regenerates the "Hypercall
 cost" section of docs/performance.md in place (other sections untouched).
+
+--ours NAME takes the "ours" column from DIR/bench-NAME.facts instead
+(make bench-modular: NAME=modular, our series in the modular L1).
 
 A kernel without results, or one that cannot run VMs, gets "n/a" rows with
 the reason.  Malformed facts are an error naming file and line, and then
@@ -128,11 +131,13 @@ def workload_result(facts, w, path):
     return Result(value=cost / units, counts=counts, units=units, us=us)
 
 
-def load(results_dir):
-    """{kernel: {workload key: Result}} plus {kernel: kernel release or note}."""
+def load(results_dir, ours="ours"):
+    """{kernel: {workload key: Result}} plus {kernel: kernel release or note}.
+    ours: the results name of the "ours" column (bench-OURS.facts)."""
     table, kernels = {}, {}
     for k, _ in KERNELS:
-        path = os.path.join(results_dir, f"bench-{k}.facts")
+        name = ours if k == "ours" else k
+        path = os.path.join(results_dir, f"bench-{name}.facts")
         if not os.path.exists(path):
             why = f"no results: {os.path.basename(path)} missing (kernel not built?)"
             table[k] = {w.key: Result(reason=why) for w in WORKLOADS}
@@ -141,7 +146,7 @@ def load(results_dir):
         facts = parse_facts(path)
         kernels[k] = facts.get("bench.kernel", "?")
         if "bench.counting" not in facts:
-            why = f"l2-bench printed nothing (see bench-{k}.console)"
+            why = f"l2-bench printed nothing (see bench-{name}.console)"
             table[k] = {w.key: Result(reason=why) for w in WORKLOADS}
             continue
         table[k] = {w.key: workload_result(facts, w, path) for w in WORKLOADS}
@@ -259,11 +264,15 @@ def update_doc(path, text):
 def main(argv=None):
     ap = argparse.ArgumentParser(description="nestedv2 hypercall cost table")
     ap.add_argument("--results", default=os.environ.get("RESULTS", "build/results"))
+    ap.add_argument("--ours", default="ours", metavar="NAME",
+                    help="the ours column from bench-NAME.facts (default: ours)")
     ap.add_argument("--markdown", help="write the table here too")
     ap.add_argument("--update-doc", help="regenerate the Hypercall cost section of this file")
     args = ap.parse_args(argv)
     try:
-        table, kernels = load(args.results)
+        if not re.fullmatch(r"[a-z0-9-]+", args.ours):
+            raise BenchError(f"--ours {args.ours!r}: want a results name like 'modular'")
+        table, kernels = load(args.results, args.ours)
     except (BenchError, OSError) as e:
         print(f"bench.py: error: {e}", file=sys.stderr)
         print("bench.py: nothing written", file=sys.stderr)

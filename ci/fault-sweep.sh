@@ -7,7 +7,10 @@
 #   ci/fault-sweep.sh [KERNEL_FLAVOUR [N [RC]]]    default: ours 1 H_HARDWARE
 #
 # Results: build/results/fault-<hcall>.{tap,facts,console}, and a table on
-# stdout.  Exit status 1 when any boot's console is not clean or a boot did
+# stdout.  KERNEL_FLAVOUR modular (make fault-sweep-modular: kvm-hv a
+# module, Debian's KVM options) boots build/initramfs/modular.cpio.gz and
+# loads kvm_hv (run item modprobe-kvm) before kvm-smoke, so the failing
+# hcall may be one modprobe makes; results fault-modular-<hcall>.*.  Exit status 1 when any boot's console is not clean or a boot did
 # not run to the end.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -18,15 +21,18 @@ L0=${L0_BIN:-$BUILD/obj/qemu-10.0/qemu-system-ppc64}
 [ -x "$L0" ] || die "$L0 missing: the fault knob needs our patched L0 (make qemu-l0)"
 kernel=$BUILD/kernels/$flavour/vmlinux
 [ -f "$kernel" ] || die "$kernel missing (make kernel-$flavour)"
-initrd=$BUILD/initramfs/l1.cpio.gz
-[ -f "$initrd" ] || die "$initrd missing (make initramfs)"
+initrd=$BUILD/initramfs/l1.cpio.gz run=info prefix=fault
+if [ "$flavour" = modular ]; then
+	initrd=$BUILD/initramfs/modular.cpio.gz run=modprobe-kvm,info prefix=fault-modular
+fi
+[ -f "$initrd" ] || die "$initrd missing (make initramfs / initramfs-modular)"
 
 bad=0
 printf '%-18s %-34s %-10s %-7s %s\n' "failed hcall" "what the VMM saw (kvm-smoke)" "roundtrips" "clean" "what the L1 logged"
 for h in get-capabilities set-capabilities create create-vcpu get-state set-state run-vcpu delete; do
-	name=fault-$h
+	name=$prefix-$h
 	/usr/bin/python3 "$TOP/ci/harness.py" boot "$name" --qemu "$L0" --kernel "$kernel" \
-		--initrd "$initrd" --run info --outdir "$OUT" \
+		--initrd "$initrd" --run "$run" --outdir "$OUT" \
 		--machine-opts "x-nested-papr-fault=$h:$n:$rc" >/dev/null 2>&1 || true
 	facts=$OUT/$name.facts tap=$OUT/$name.tap
 	vm=$(sed -n 's/^kvm_create_vm=//p' "$facts" 2>/dev/null || true)

@@ -10,7 +10,9 @@
 #                              -> build/results/kernel-deb.txt
 #
 # Names and versions (docs/packaging.md "A kernel .deb"): the release is
-# <upstream>-nestedv2 (CONFIG_LOCALVERSION), so the package is
+# <upstream>-nestedv2 (CONFIG_LOCALVERSION; LOCALVERSION is set, empty, in
+# the environment, or scripts/setlocalversion would add a "+" for the
+# untagged git tree the series is applied in), so the package is
 # linux-image-6.1.<n>-nestedv2, never Debian's ABI name
 # (linux-image-6.1.0-<abi>-powerpc64le); its version is Debian's
 # <LINUX61_DEB_VERSION>+nestedv2.<KERNEL_DEB_REV>, which sorts above the
@@ -24,11 +26,16 @@ OUT=$BUILD/deb
 RES=$BUILD/results
 PKGVERSION=$LINUX61_DEB_VERSION+nestedv2.$KERNEL_DEB_REV
 
+# Set and empty: the release is exactly <upstream>-nestedv2 (no "+").
+export LOCALVERSION=
+
 build() {
 	KERNEL_CACHE=0 "$TOP/ci/kernel.sh" modular
 	local rel
-	rel=$(cat "$OBJ/include/config/kernel.release")
-	case $rel in *-nestedv2 | *-nestedv2+) ;; *) die "kernel release $rel does not end in -nestedv2" ;; esac
+	# The release as this environment makes it (an object tree built
+	# without LOCALVERSION says -nestedv2+ until bindeb-pkg relinks it).
+	rel=$(make -s -C "$OBJ" ARCH=powerpc CROSS_COMPILE="$CROSS_COMPILE" kernelrelease)
+	case $rel in *-nestedv2) ;; *) die "kernel release $rel does not end in -nestedv2" ;; esac
 	rm -f "$BUILD"/obj/*.deb "$BUILD"/obj/*.buildinfo "$BUILD"/obj/*.changes
 	say "bindeb-pkg $rel $PKGVERSION (log: $OBJ/bindeb-pkg.log)"
 	# -d: the build dependencies are the cross toolchain, which
@@ -40,6 +47,8 @@ build() {
 		tail -n 30 "$OBJ/bindeb-pkg.log" >&2
 		die "bindeb-pkg failed (log: $OBJ/bindeb-pkg.log)"
 	}
+	[ "$(cat "$OBJ/include/config/kernel.release")" = "$rel" ] ||
+		die "bindeb-pkg built $(cat "$OBJ/include/config/kernel.release"), not $rel"
 	mkdir -p "$OUT"
 	rm -f "$OUT"/*.deb
 	mv "$BUILD"/obj/*.deb "$OUT/"

@@ -39,3 +39,18 @@ CHECK_PREP += kernel-modular kvm-modular
 kernel-deb:
 	ci/kernel-deb.sh build
 	ci/kernel-deb.sh install
+
+.PHONY: bench-modular fault-sweep-modular
+
+## bench-modular  make bench's workloads in the modular L1 (kvm_hv loaded first), table against the 6.12 reference -> build/results/bench-modular.md
+# Not part of make check (make bench is not either); the ref column is
+# make bench's last bench-ref run.  docs/performance.md "Hypercall cost".
+bench-modular: initramfs-modular $(L0_BIN)
+	-@mkdir -p $(RESULTS) && $(HARNESS) boot bench-modular --qemu $(L0_BIN) \
+		--kernel $(KERNELS)/modular/vmlinux --initrd $(MODULAR_INITRAMFS) \
+		--run kvm-modular,l2bench --smp $(L2_SMP) --timeout $(L2_TIMEOUT)
+	$(PYTHON) ci/bench.py --results $(RESULTS) --ours modular --markdown $(RESULTS)/bench-modular.md
+
+## fault-sweep-modular  make fault-sweep on the modular L1 (modprobe kvm_hv, then kvm-smoke) -> build/results/fault-modular-*
+fault-sweep-modular: initramfs-modular $(L0_BIN)
+	L0_BIN=$(L0_BIN) ci/fault-sweep.sh modular

@@ -8,6 +8,10 @@
  *   NV2: FACT caps.<name>.sys=<value>   KVM_CHECK_EXTENSION on /dev/kvm
  *   NV2: FACT caps.<name>.vm=<value>    on the VM (what QEMU asks for most)
  *   NV2: FACT caps.dev.<xics|xive>=0|errno N (text)
+ *   NV2: FACT caps.create.spapr_tce_64=0|errno N (text)
+ *        KVM_CREATE_SPAPR_TCE_64 of a small table (what QEMU 7.2 does when
+ *        KVM_CAP_SPAPR_TCE_64 says 1): the capability is reported whatever
+ *        the config, but the ioctl only exists with SPAPR_TCE_IOMMU
  * Exit status 0 when every question got an answer (a capability of 0 is
  * an answer), 1 when KVM itself failed.
  */
@@ -92,6 +96,21 @@ int main(void)
 			kvmt_fact(key, "0");
 		else
 			kvmt_fact(key, "errno %d (%s)", errno, strerror(errno));
+	}
+	if (vm >= 0) {
+		/* 1 MiB of 4 KiB pages at a LIOBN of QEMU's VIO range; the
+		 * table goes with its fd. */
+		struct kvm_create_spapr_tce_64 tce = {
+			.liobn = 0x1000, .page_shift = 12, .offset = 0, .size = 256,
+		};
+		int fd = ioctl(vm, KVM_CREATE_SPAPR_TCE_64, &tce);
+
+		if (fd >= 0) {
+			kvmt_fact("caps.create.spapr_tce_64", "0");
+			close(fd);
+		} else {
+			kvmt_fact("caps.create.spapr_tce_64", "errno %d (%s)", errno, strerror(errno));
+		}
 	}
 	if (vm >= 0)
 		close(vm);

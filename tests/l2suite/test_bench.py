@@ -139,3 +139,25 @@ def test_update_doc_appends_when_missing(results, tmp_path):
     assert run(results, "--update-doc", str(doc)).returncode == 0
     text = doc.read_text()
     assert text.startswith("# Performance\n\n## Reporter\n\nx\n\n## Hypercall cost\n")
+
+
+def test_ours_column_from_another_results_name(results):
+    """--ours modular (make bench-modular): the ours column comes from
+    bench-modular.facts; bench-ours.facts is not read."""
+    (results / "bench-modular.facts").write_text(
+        (results / "bench-ref.facts").read_text())
+    (results / "bench-ours.facts").write_text("garbage\n")
+    p = run(results, "--ours", "modular")
+    assert p.returncode == 0, p.stderr
+    plain = next(ln for ln in p.stdout.splitlines() if ln.startswith("| plain |"))
+    assert "| 1.00 |" in plain and "n/a" not in plain, plain
+    table, kernels = bench.load(str(results), "modular")
+    assert kernels["ours"] != "not run" and table["ours"]["plain"].ok
+
+
+@pytest.mark.parametrize("name", ["", "../ref", "Mod ular"])
+def test_bad_ours_name_is_refused(results, tmp_path, name):
+    md = tmp_path / "bench.md"
+    p = run(results, "--ours", name, "--markdown", str(md))
+    assert p.returncode == 2 and "--ours" in p.stderr and "nothing written" in p.stderr
+    assert not md.exists()

@@ -63,6 +63,19 @@ def test_bad_arguments_are_refused(hcount, args):
     assert "NV2: FACT" not in p.stdout
 
 
+@pytest.mark.parametrize("spec", ["x", "=kvm:kvm_userspace_exit", "a b=kvm:x", "n=kvm",
+                                  "n=:ev", "n=kvm:", "n=kvm:ev:", "n=kvm::f"],
+                         ids=["no-equals", "no-name", "bad-name", "no-event", "no-system",
+                              "empty-event", "empty-filter", "empty-event-filter"])
+def test_bad_event_counter_is_refused(hcount, spec, tmp_path):
+    marker = tmp_path / "ran"
+    p = run(hcount, "-p", "x", "-e", spec, "--", "/bin/touch", str(marker))
+    assert p.returncode == 2, p
+    assert f"nv2-hcount: -e {spec}: want NAME=SYS:EVENT[:FILTER]" in p.stderr, p.stderr
+    assert "NV2: FACT" not in p.stdout
+    assert not marker.exists()
+
+
 def test_unwritable_log_is_refused(hcount, tmp_path):
     p = run(hcount, "-p", "x", "-o", str(tmp_path / "no" / "such" / "log"), "--", "true")
     assert p.returncode == 2 and "No such file or directory" in p.stderr, p
