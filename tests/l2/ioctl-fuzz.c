@@ -4,6 +4,7 @@
  * and reproducible, across threads (issue 15 item 3, docs/reliability.md).
  *
  *   ioctl-fuzz [--seed N] [--ops N] [--threads N] [--run-ms N] [--no-plan]
+ *              [--no-pin]
  *
  * Every thread draws its operations from its own generator (seeded with
  * seed + thread number) on a shared pool of up to 3 VMs with up to 4 vCPUs
@@ -34,6 +35,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +53,7 @@
 #define MAX_THREADS	8
 #define MAX_ONEREG	400
 #define STALL_MS	3000
+#define HANG_S		60	/* a thread without progress this long: hung */
 #define MMIO_BASE	0x40000000UL
 #define CODE_GPA	0x10000UL
 #define DATA_GPA	0x20000UL
@@ -61,7 +64,8 @@ static struct {
 	int threads;
 	int run_ms;
 	int no_plan;		/* a run item prints the plan for all its results */
-} opt = { 0, 10000, 2, 10, 0 };
+	int no_pin;		/* leave the threads unpinned (see thread_main) */
+} opt = { 0, 10000, 2, 10, 0, 0 };
 
 static struct onereg oregs[MAX_ONEREG];
 static int n_oregs;
@@ -129,6 +133,10 @@ struct thread {
 	int n;
 	uint64_t rng;
 	long ops;
+	volatile long progress;	/* operations done (read by the watchdog) */
+	volatile int cur_op;	/* what it is doing now */
+	volatile int finished;
+	pid_t tid;
 	struct stats st;
 	timer_t timer;
 	pthread_t th;
@@ -988,20 +996,42 @@ static void *thread_main(void *arg)
 		kvmt_diag("thread %d: timer_create: %s", t->n, strerror(errno));
 		return NULL;
 	}
+	t->tid = gettid();
+	/*
+	 * Each thread on a CPU of its own, so that the timer it arms before
+	 * KVM_RUN fires on the CPU that runs its L2, and the L1 gives the L0
+	 * a time limit.  Unpinned (--no-pin), the timer may sit on another
+	 * CPU; the L2 then runs without a limit and only the signal's IPI
+	 * can end the run, which our emulated L0 does not deliver while the
+	 * L2 loops on an interrupt it causes itself (docs/reliability.md,
+	 * "what it found").
+	 */
+	if (!opt.no_pin) {
+		cpu_set_t set;
+		long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
+		CPU_ZERO(&set);
+		CPU_SET(t->n % (ncpu > 0 ? ncpu : 1), &set);
+		sched_setaffinity(0, sizeof(set), &set);
+	}
 	for (long i = 0; i < t->ops;) {
 		int w = below(t, 100), k = 0, rc;
 
 		while (k < OP_N - 1 && w >= op_weight[k])
 			w -= op_weight[k++];
+		t->cur_op = k;
 		rc = do_op(t, k);
 		if (rc == NOTHING)
 			continue;	/* not an operation: draw again */
 		t->st.calls[k]++;
 		if (rc)
 			t->st.errors[k]++;
-		i++;
+		t->progress = ++i;
+		if (t->n == 0 && i % 2000 == 0)
+			kvmt_diag("thread 0: %ld operations", i);
 	}
 	timer_delete(t->timer);
+	t->finished = 1;
 	return NULL;
 }
 
@@ -1040,10 +1070,101 @@ static int pool_empty(void)
 	return 1;
 }
 
+/* What a hung thread is doing, from /proc. */
+static void show_task(struct thread *t)
+{
+	char path[64], line[256];
+	FILE *f;
+
+	kvmt_diag("thread %d (tid %d): no progress for %d s after %ld operations, in %s",
+		  t->n, t->tid, HANG_S, t->progress, op_name[t->cur_op]);
+	snprintf(path, sizeof(path), "/proc/self/task/%d/wchan", t->tid);
+	f = fopen(path, "r");
+	if (f) {
+		if (fgets(line, sizeof(line), f))
+			kvmt_diag("thread %d: wchan %s", t->n, line);
+		fclose(f);
+	}
+	for (int k = 0; k < 4; k++) {
+		static const char *const what[] = { "stat", "syscall", "stack" };
+
+		for (int w = 0; w < 3; w++) {
+			snprintf(path, sizeof(path), "/proc/self/task/%d/%s", t->tid, what[w]);
+			f = fopen(path, "r");
+			while (f && fgets(line, sizeof(line), f)) {
+				line[strcspn(line, "\n")] = 0;
+				kvmt_diag("thread %d %s: %s", t->n, what[w], line);
+			}
+			if (f)
+				fclose(f);
+		}
+		usleep(300000);
+	}
+	/* what KVM counts for every vCPU of this process, twice */
+	for (int k = 0; k < 2; k++) {
+		FILE *p = popen("cd /sys/kernel/debug/kvm 2>/dev/null && for f in */vcpu*/* */*; do "
+				"[ -f \"$f\" ] || continue; v=$(cat \"$f\" 2>/dev/null | head -c 80); "
+				"case $v in 0|'') ;; *) echo \"$f=$v\" ;; esac; done", "r");
+
+		while (p && fgets(line, sizeof(line), p)) {
+			line[strcspn(line, "\n")] = 0;
+			kvmt_diag("kvm %d: %s", k, line);
+		}
+		if (p)
+			pclose(p);
+		sleep(2);
+	}
+}
+
+/*
+ * Wait for the threads; 1 when one made no progress for HANG_S (a call
+ * that never came back: its kernel stack, and every blocked task's
+ * through sysrq-w, go to the console).
+ */
+static int watch(struct thread *th)
+{
+	long last[MAX_THREADS] = { 0 };
+	double moved[MAX_THREADS];
+	int hung = 0;
+
+	for (int i = 0; i < opt.threads; i++)
+		moved[i] = now_ms();
+	for (;;) {
+		int running = 0;
+
+		usleep(500000);
+		for (int i = 0; i < opt.threads; i++) {
+			if (th[i].finished)
+				continue;
+			running++;
+			if (th[i].progress != last[i]) {
+				last[i] = th[i].progress;
+				moved[i] = now_ms();
+			} else if (now_ms() - moved[i] > HANG_S * 1e3) {
+				show_task(&th[i]);
+				hung = 1;
+			}
+		}
+		if (hung) {
+			FILE *f = fopen("/proc/sysrq-trigger", "w");
+
+			if (f) {
+				fputs("w", f);
+				fflush(f);
+				fputs("l", f);	/* backtraces of the CPUs */
+				fclose(f);
+			}
+			return 1;
+		}
+		if (!running)
+			return 0;
+	}
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: ioctl-fuzz [--seed N] [--ops N] [--threads 1-%d] [--run-ms N] "
-		"[--no-plan]\n",
+		"[--no-plan] [--no-pin]\n",
 		MAX_THREADS);
 	exit(2);
 }
@@ -1083,6 +1204,10 @@ int main(int argc, char **argv)
 
 		if (!strcmp(argv[i], "--no-plan")) {
 			opt.no_plan = 1;
+			continue;
+		}
+		if (!strcmp(argv[i], "--no-pin")) {
+			opt.no_pin = 1;
 			continue;
 		}
 		if (i + 1 < argc && argv[i][0] == '-' && !strchr(argv[i], '=')) {
@@ -1144,6 +1269,12 @@ int main(int argc, char **argv)
 	sigaddset(&usr1, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &usr1, NULL);
 	memset(&tot, 0, sizeof(tot));
+	if (watch(th)) {
+		kvmt_ok(0, "ioctl-fuzz: no thread hung (seed %llu)", (unsigned long long)opt.seed);
+		kvmt_ok(0, "ioctl-fuzz: no KVM_RUN stalled (a thread hung)");
+		kvmt_ok(0, "ioctl-fuzz: every VM and vCPU closed at the end (a thread hung)");
+		_exit(1);
+	}
 	for (int i = 0; i < opt.threads; i++) {
 		pthread_join(th[i].th, NULL);
 		for (int k = 0; k < OP_N; k++) {
