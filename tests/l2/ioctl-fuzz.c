@@ -4,7 +4,6 @@
  * and reproducible, across threads (issue 15 item 3, docs/reliability.md).
  *
  *   ioctl-fuzz [--seed N] [--ops N] [--threads N] [--run-ms N] [--no-plan]
- *              [--no-pin]
  *
  * Every thread draws its operations from its own generator (seeded with
  * seed + thread number) on a shared pool of up to 3 VMs with up to 4 vCPUs
@@ -35,7 +34,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,8 +62,7 @@ static struct {
 	int threads;
 	int run_ms;
 	int no_plan;		/* a run item prints the plan for all its results */
-	int no_pin;		/* leave the threads unpinned (see thread_main) */
-} opt = { 0, 10000, 2, 10, 0, 0 };
+} opt = { 0, 10000, 2, 10, 0 };
 
 static struct onereg oregs[MAX_ONEREG];
 static int n_oregs;
@@ -997,23 +994,6 @@ static void *thread_main(void *arg)
 		return NULL;
 	}
 	t->tid = gettid();
-	/*
-	 * Each thread on a CPU of its own, so that the timer it arms before
-	 * KVM_RUN fires on the CPU that runs its L2, and the L1 gives the L0
-	 * a time limit.  Unpinned (--no-pin), the timer may sit on another
-	 * CPU; the L2 then runs without a limit and only the signal's IPI
-	 * can end the run, which our emulated L0 does not deliver while the
-	 * L2 loops on an interrupt it causes itself (docs/reliability.md,
-	 * "what it found").
-	 */
-	if (!opt.no_pin) {
-		cpu_set_t set;
-		long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-
-		CPU_ZERO(&set);
-		CPU_SET(t->n % (ncpu > 0 ? ncpu : 1), &set);
-		sched_setaffinity(0, sizeof(set), &set);
-	}
 	for (long i = 0; i < t->ops;) {
 		int w = below(t, 100), k = 0, rc;
 
@@ -1164,7 +1144,7 @@ static int watch(struct thread *th)
 static void usage(void)
 {
 	fprintf(stderr, "usage: ioctl-fuzz [--seed N] [--ops N] [--threads 1-%d] [--run-ms N] "
-		"[--no-plan] [--no-pin]\n",
+		"[--no-plan]\n",
 		MAX_THREADS);
 	exit(2);
 }
@@ -1204,10 +1184,6 @@ int main(int argc, char **argv)
 
 		if (!strcmp(argv[i], "--no-plan")) {
 			opt.no_plan = 1;
-			continue;
-		}
-		if (!strcmp(argv[i], "--no-pin")) {
-			opt.no_pin = 1;
 			continue;
 		}
 		if (i + 1 < argc && argv[i][0] == '-' && !strchr(argv[i], '=')) {
