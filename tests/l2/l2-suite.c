@@ -2201,8 +2201,9 @@ static void case_dec_tboffset(struct l2case *c)
  * changes the guest's timebase offset while a vCPU of that guest runs.
  * vCPU 0 spins in the L2 (`b .`) in a thread on L1 CPU 1, each KVM_RUN cut
  * by a 20 ms timer of that thread; meanwhile this thread (on CPU 0) sets
- * KVM_REG_PPC_TB_OFFSET of vCPU 1 to 0 and to 4 << 24 in turn (the offset
- * is guest-wide: H_GUEST_SET_STATE of TB_OFFSET in nestedv2).  An L0 that
+ * KVM_REG_PPC_TB_OFFSET of vCPU 1 to 0 and to 4 << 24 in turn and runs
+ * vCPU 1 to an hcall, which sends the offset to the L0 (it is guest-wide:
+ * H_GUEST_SET_STATE of TB_OFFSET in nestedv2).  An L0 that
  * takes the new offset off when the running vCPU exits, instead of the one
  * it added at entry, moves CPU 1's timebase by a multiple of 2^24 ticks
  * (32 ms) against CPU 0's: the L1's clocks and timers break (found by the
@@ -2214,6 +2215,8 @@ static void case_dec_tboffset(struct l2case *c)
 #define TBS_RUNS	30
 #define TBS_TRIES	40
 #define TBS_MAX_SKEW	(1LL << 23)	/* half the 2^24 granule of TB_OFFSET */
+#define TBS_CODE1	(CODE_GPA + 0x1000)	/* vCPU 1: our hcall at once */
+#define TBS_DEADLINE_US	(60 * 1e6)
 
 static volatile uint64_t tbs_val[2];
 static volatile int tbs_seq[2];
@@ -2314,6 +2317,7 @@ static void case_tboffset_smp(struct l2case *c)
 	long long mine, skew;
 	int rc, sets = 0;
 	cpu_set_t all;
+	double t0;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_sigusr1;	/* no SA_RESTART: KVM_RUN returns EINTR */
@@ -2322,7 +2326,12 @@ static void case_tboffset_smp(struct l2case *c)
 	kvmt_emit(&code, KVMT_B(0));
 	if (setup(c, &vm, &vcpu0, 1 * MiB, &code))
 		return not_reached(c, "no VM");
-	rc = kvmt_vcpu_create(&vm, &vcpu1, 1);
+	kvmt_code_init(&code);
+	kvmt_emit_hcall(&code, KVMT_H_TEST);
+	kvmt_emit(&code, KVMT_B(0));
+	rc = kvmt_code_put(&vm, TBS_CODE1, &code);
+	if (!rc)
+		rc = kvmt_vcpu_create(&vm, &vcpu1, 1);
 	if (rc) {
 		kvmt_diag("vCPU 1: %s", strerror(-rc));
 		teardown(&vm, &vcpu0);
@@ -2344,13 +2353,29 @@ static void case_tboffset_smp(struct l2case *c)
 	sigaddset(&alrm, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &alrm, NULL);
 	t.go = 1;
+	t0 = now_us();
 	while (!t.done) {
+		if (now_us() - t0 > TBS_DEADLINE_US) {
+			/* stuck in KVM_RUN: nothing later in this L1 can be trusted */
+			kvmt_diag("vCPU 0's thread did not come back from KVM_RUN in %.0f s "
+				  "(%d runs, TB_OFFSET set %d times): the L1's timebase moved "
+				  "and its timer on CPU 1 did not fire", TBS_DEADLINE_US / 1e6,
+				  t.runs, sets);
+			result(c, 0);
+			fflush(stdout);
+			_exit(1);
+		}
+		/* the new offset reaches the L0 when vCPU 1 next runs (to an hcall) */
 		rc = kvmt_set_reg64(&vcpu1, KVM_REG_PPC_TB_OFFSET, (sets++ & 1) ? 4ULL << 24 : 0);
+		if (!rc)
+			rc = kvmt_set_pc(&vcpu1, TBS_CODE1, KVMT_MSR_REAL_LE);
+		if (!rc)
+			rc = kvmt_run_hcall(&vcpu1, "vCPU 1") ? -EIO : 0;
 		if (rc) {
-			kvmt_diag("KVM_SET_ONE_REG(TB_OFFSET): %s", strerror(-rc));
+			kvmt_diag("TB_OFFSET set and run of vCPU 1: %s", strerror(-rc));
 			break;
 		}
-		usleep(3000);
+		usleep(2000);
 	}
 	t.go = 2;
 	mine = t.err ? LLONG_MIN : tbs_pingpong(0);
