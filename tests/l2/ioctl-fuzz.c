@@ -4,6 +4,7 @@
  * and reproducible, across threads (issue 15 item 3, docs/reliability.md).
  *
  *   ioctl-fuzz [--seed N] [--ops N] [--threads N] [--run-ms N] [--no-plan]
+ *              [--keep-tb-offset]
  *
  * Every thread draws its operations from its own generator (seeded with
  * seed + thread number) on a shared pool of up to 3 VMs with up to 4 vCPUs
@@ -62,7 +63,8 @@ static struct {
 	int threads;
 	int run_ms;
 	int no_plan;		/* a run item prints the plan for all its results */
-} opt = { 0, 10000, 2, 10, 0 };
+	int keep_tb_offset;	/* never set KVM_REG_PPC_TB_OFFSET (--keep-tb-offset) */
+} opt = { 0, 10000, 2, 10, 0, 0 };
 
 static struct onereg oregs[MAX_ONEREG];
 static int n_oregs;
@@ -661,6 +663,8 @@ static int op_one_reg(struct thread *t, int set)
 				buf[1] = oregs[i].val2;
 			}
 	}
+	if (set && opt.keep_tb_offset && reg.id == KVM_REG_PPC_TB_OFFSET)
+		reg.id = KVM_REG_PPC_TAR;	/* see docs/reliability.md: open finding */
 	reg.addr = (uintptr_t)pick_buf(t, buf);
 	rc = ioctl(v->fd, set ? KVM_SET_ONE_REG : KVM_GET_ONE_REG, &reg) < 0 ? -errno : 0;
 	put_vcpu(vm, v);
@@ -1144,7 +1148,7 @@ static int watch(struct thread *th)
 static void usage(void)
 {
 	fprintf(stderr, "usage: ioctl-fuzz [--seed N] [--ops N] [--threads 1-%d] [--run-ms N] "
-		"[--no-plan]\n",
+		"[--no-plan] [--keep-tb-offset]\n",
 		MAX_THREADS);
 	exit(2);
 }
@@ -1184,6 +1188,10 @@ int main(int argc, char **argv)
 
 		if (!strcmp(argv[i], "--no-plan")) {
 			opt.no_plan = 1;
+			continue;
+		}
+		if (!strcmp(argv[i], "--keep-tb-offset")) {
+			opt.keep_tb_offset = 1;
 			continue;
 		}
 		if (i + 1 < argc && argv[i][0] == '-' && !strchr(argv[i], '=')) {

@@ -63,7 +63,8 @@
 #define PF_PAGES	240
 #define MMIO_GPA	0x40000000UL
 #define DEC_TICKS	(2 * 512000)	/* 2 ms of the 512 MHz timebase */
-#define DONE_MAGIC	0xd0e
+/* r4 of the "done" hcall: never a count (the counts are r4 otherwise) */
+#define DONE_MAGIC	0xd0e0000000000000ULL
 #define STALL_S		10
 #define UNEXPECTED	0xbad00000UL
 
@@ -215,7 +216,7 @@ static int put_code(struct svm *m)
 	kvmt_emit(&c, KVMT_ADDI(12, 12, -1));
 	kvmt_emit(&c, CMPDI(12, 0));
 	kvmt_emit(&c, KVMT_BNE((int64_t)wait - (int64_t)kvmt_code_here(&c)));
-	kvmt_emit(&c, KVMT_LI(4, DONE_MAGIC));
+	kvmt_emit_li64(&c, 4, DONE_MAGIC);
 	kvmt_emit_hcall(&c, KVMT_H_TEST);
 	kvmt_emit(&c, KVMT_B(0));		/* interrupts still taken */
 	(void)skip_bad;
