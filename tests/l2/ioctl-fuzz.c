@@ -14,8 +14,10 @@
  * KVM_RUN of random real-mode L2 code, KVM_INTERRUPT, KVM_ENABLE_CAP on the
  * VM and the vCPU, a few VM ioctls (memory slots, dirty log, MMU setup,
  * KVM_CHECK_EXTENSION) and closing VM and vCPU fds in random order (a
- * vCPU may outlive the fd of its VM).  With --threads 1 a seed gives
- * exactly the same calls; with 2 the interleaving varies.
+ * vCPU may outlive the fd of its VM).  A seed gives the same draws as
+ * long as the kernel answers the same (a run cut by the timer instead of
+ * ending in its hcall changes what is drawn next); with 2 threads the
+ * interleaving varies too.
  *
  * L2 code: random instructions from a menu (GPR arithmetic, loads and
  * stores to RAM and to unbacked MMIO addresses, random hcall numbers and
