@@ -44,6 +44,15 @@ BAD_PATTERNS = [
     (re.compile(r"\bcut here\b"), "cut here"),
     (re.compile(r"Unable to handle kernel"), "unhandled kernel fault"),
     (re.compile(r"\bcall trace:", re.I), "call trace"),
+    # The kernel's own checkers (the debug L1, ci/configs/l1-debug.config,
+    # has lockdep and the hung-task detector; every SMP L1 has RCU's CPU
+    # stall warnings).  Their reports usually carry a call trace too, but
+    # not always (an RCU stall on a CPU that cannot be interrupted).
+    (re.compile(r"possible (circular|recursive) locking dependency|"
+                r"inconsistent lock state|suspicious RCU usage|"
+                r"lock held when returning to user space"), "lockdep"),
+    (re.compile(r"rcu: INFO: \w+ (self-)?detected stalls?"), "RCU stall"),
+    (re.compile(r"INFO: task \S+ blocked for more than \d+ seconds"), "hung task"),
 ]
 
 NV2_RE = re.compile(r"NV2: (.*)$")

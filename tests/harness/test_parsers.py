@@ -88,7 +88,13 @@ def test_missing_end_and_boot():
 def test_console_problems_each_kind():
     for line in ["Oops: Kernel access of bad area", "BUG: Unable to handle kernel data access",
                  "WARNING: CPU: 0 PID: 1 at arch/powerpc/kvm/x.c:1", "Kernel panic - not syncing",
-                 "------------[ cut here ]------------"]:
+                 "------------[ cut here ]------------",
+                 "watchdog: BUG: soft lockup - CPU#2 stuck for 23s! [l2-soak:77]",
+                 "WARNING: possible circular locking dependency detected",
+                 "[   12.5] rcu: INFO: rcu_sched self-detected stall on CPU",
+                 "rcu: INFO: rcu_sched detected stalls on CPUs/tasks:",
+                 "INFO: task ioctl-fuzz:81 blocked for more than 60 seconds.",
+                 "BUG: KASAN: slab-use-after-free in kvmppc_gsb_put+0x40/0x90"]:
         probs = harness.console_problems("ok\n" + line + "\n")
         assert probs and probs[0][0] == 2, line
 

@@ -15,6 +15,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <pthread.h>
@@ -2264,6 +2265,209 @@ static void case_dec_tboffset(struct l2case *c)
 	teardown(&vm, &vcpu);
 }
 
+/*
+ * tboffset-smp: the L1's own timebase stays where it is when the VMM
+ * changes the guest's timebase offset while a vCPU of that guest runs.
+ * vCPU 0 spins in the L2 (`b .`) in a thread on L1 CPU 1, each KVM_RUN cut
+ * by a 20 ms timer of that thread; meanwhile this thread (on CPU 0) sets
+ * KVM_REG_PPC_TB_OFFSET of vCPU 1 to 0 and to 4 << 24 in turn and runs
+ * vCPU 1 to an hcall, which sends the offset to the L0 (it is guest-wide:
+ * H_GUEST_SET_STATE of TB_OFFSET in nestedv2).  An L0 that
+ * takes the new offset off when the running vCPU exits, instead of the one
+ * it added at entry, moves CPU 1's timebase by a multiple of 2^24 ticks
+ * (32 ms) against CPU 0's: the L1's clocks and timers break (found by the
+ * ioctl fuzzer: a KVM_RUN that "took" 2^40 ns, then vCPU threads that
+ * never came back; QEMU patch 0040).  The skew of CPU 1 against CPU 0 is
+ * measured by ping-pong (each side reads its timebase after seeing the
+ * other's value; the smallest difference each way bounds the skew).
+ */
+#define TBS_RUNS	30
+#define TBS_TRIES	40
+#define TBS_MAX_SKEW	(1LL << 23)	/* half the 2^24 granule of TB_OFFSET */
+#define TBS_CODE1	(CODE_GPA + 0x1000)	/* vCPU 1: our hcall at once */
+#define TBS_DEADLINE_US	(60 * 1e6)
+
+static volatile uint64_t tbs_val[2];
+static volatile int tbs_seq[2];
+
+static uint64_t mftb(void)
+{
+	return __builtin_ppc_get_timebase();
+}
+
+static int pin_cpu(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set) ? -errno : 0;
+}
+
+/*
+ * One side of the ping-pong: side 0 (CPU 0) starts.  Each round, the side
+ * whose turn it is writes its timebase; the other reads its own once it
+ * saw it.  Returns min(own - other's) over the rounds it received.
+ */
+static long long tbs_pingpong(int side)
+{
+	long long best = LLONG_MAX;
+
+	for (int i = 0; i < TBS_TRIES; i++) {
+		if ((i & 1) == side) {
+			tbs_val[side] = mftb();
+			__atomic_store_n(&tbs_seq[side], i + 1, __ATOMIC_RELEASE);
+		} else {
+			double t0 = now_us();
+			uint64_t mine;
+
+			while (__atomic_load_n(&tbs_seq[!side], __ATOMIC_ACQUIRE) != i + 1)
+				if (now_us() - t0 > 5e6)
+					return LLONG_MIN;	/* the other side is gone */
+			mine = mftb();
+			if ((long long)(mine - tbs_val[!side]) < best)
+				best = (long long)(mine - tbs_val[!side]);
+		}
+		/* both wait for the round to be seen before the next */
+		while (__atomic_load_n(&tbs_seq[(i & 1)], __ATOMIC_ACQUIRE) != i + 1)
+			;
+	}
+	return best;
+}
+
+struct tbs_thread {
+	struct kvmt_vcpu *vcpu;
+	int runs, err, phase;
+	long long best;		/* its ping-pong result */
+	volatile int go;	/* 1: start the runs, 2: ping-pong */
+	volatile int done;
+};
+
+static void *tbs_main(void *arg)
+{
+	struct tbs_thread *t = arg;
+	struct itimerspec its = { .it_value = { 0, 20 * 1000000L } };
+	struct sigevent sev;
+	timer_t timer;
+
+	t->err = pin_cpu(1);
+	memset(&sev, 0, sizeof(sev));
+	sev.sigev_notify = SIGEV_THREAD_ID;
+	sev.sigev_signo = SIGUSR1;
+	sev._sigev_un._tid = gettid();
+	if (!t->err && timer_create(CLOCK_MONOTONIC, &sev, &timer))
+		t->err = -errno;
+	while (!t->err && t->go < 1)
+		usleep(1000);
+	for (; !t->err && t->runs < TBS_RUNS; t->runs++) {
+		timer_settime(timer, 0, &its, NULL);
+		if (ioctl(t->vcpu->fd, KVM_RUN, 0) == 0 || errno != EINTR)
+			t->err = errno ? -errno : -EPROTO;
+	}
+	if (!t->err)
+		timer_delete(timer);
+	t->done = 1;
+	while (!t->err && t->go < 2)
+		;
+	if (!t->err)
+		t->best = tbs_pingpong(1);
+	return NULL;
+}
+
+static void case_tboffset_smp(struct l2case *c)
+{
+	struct sigaction sa;
+	struct tbs_thread t;
+	struct kvmt_code code;
+	struct kvmt_vcpu vcpu0, vcpu1;
+	struct kvmt_vm vm;
+	pthread_t th;
+	sigset_t alrm;
+	long long mine, skew;
+	int rc, sets = 0;
+	cpu_set_t all;
+	double t0;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigusr1;	/* no SA_RESTART: KVM_RUN returns EINTR */
+	sigaction(SIGUSR1, &sa, NULL);
+	kvmt_code_init(&code);
+	kvmt_emit(&code, KVMT_B(0));
+	if (setup(c, &vm, &vcpu0, 1 * MiB, &code))
+		return not_reached(c, "no VM");
+	kvmt_code_init(&code);
+	kvmt_emit_hcall(&code, KVMT_H_TEST);
+	kvmt_emit(&code, KVMT_B(0));
+	rc = kvmt_code_put(&vm, TBS_CODE1, &code);
+	if (!rc)
+		rc = kvmt_vcpu_create(&vm, &vcpu1, 1);
+	if (rc) {
+		kvmt_diag("vCPU 1: %s", strerror(-rc));
+		teardown(&vm, &vcpu0);
+		return not_reached(c, "no second vCPU");
+	}
+	memset(&t, 0, sizeof(t));
+	t.vcpu = &vcpu0;
+	tbs_seq[0] = tbs_seq[1] = 0;
+	sched_getaffinity(0, sizeof(all), &all);	/* restored at the end */
+	if (pin_cpu(0) || pthread_create(&th, NULL, tbs_main, &t)) {
+		kvmt_diag("pin/pthread_create failed");
+		sched_setaffinity(0, sizeof(all), &all);
+		kvmt_vcpu_destroy(&vcpu1);
+		teardown(&vm, &vcpu0);
+		return not_reached(c, "no thread");
+	}
+	sigemptyset(&alrm);
+	sigaddset(&alrm, SIGALRM);
+	sigaddset(&alrm, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &alrm, NULL);
+	t.go = 1;
+	t0 = now_us();
+	while (!t.done) {
+		if (now_us() - t0 > TBS_DEADLINE_US) {
+			/* stuck in KVM_RUN: nothing later in this L1 can be trusted */
+			kvmt_diag("vCPU 0's thread did not come back from KVM_RUN in %.0f s "
+				  "(%d runs, TB_OFFSET set %d times): the L1's timebase moved "
+				  "and its timer on CPU 1 did not fire", TBS_DEADLINE_US / 1e6,
+				  t.runs, sets);
+			result(c, 0);
+			fflush(stdout);
+			_exit(1);
+		}
+		/* the new offset reaches the L0 when vCPU 1 next runs (to an hcall) */
+		rc = kvmt_set_reg64(&vcpu1, KVM_REG_PPC_TB_OFFSET, (sets++ & 1) ? 4ULL << 24 : 0);
+		if (!rc)
+			rc = kvmt_set_pc(&vcpu1, TBS_CODE1, KVMT_MSR_REAL_LE);
+		if (!rc)
+			rc = kvmt_run_hcall(&vcpu1, "vCPU 1") ? -EIO : 0;
+		if (rc) {
+			kvmt_diag("TB_OFFSET set and run of vCPU 1: %s", strerror(-rc));
+			break;
+		}
+		usleep(2000);
+	}
+	t.go = 2;
+	mine = t.err ? LLONG_MIN : tbs_pingpong(0);
+	pthread_join(th, NULL);
+	pthread_sigmask(SIG_UNBLOCK, &alrm, NULL);
+	kvmt_set_reg64(&vcpu1, KVM_REG_PPC_TB_OFFSET, 0);
+	if (t.err || mine == LLONG_MIN || t.best == LLONG_MIN) {
+		kvmt_diag("vCPU thread: %s after %d runs", strerror(-t.err), t.runs);
+		result(c, 0);
+	} else {
+		/* mine >= lat - S, t.best >= lat + S: S <= (t.best - mine) / 2 and so on */
+		skew = (t.best - mine) / 2;
+		kvmt_diag("%d runs of vCPU 0 on CPU 1 while TB_OFFSET was set %d times; "
+			  "timebase of CPU 1 - CPU 0: %lld ticks (ping-pong minima %lld, %lld)",
+			  t.runs, sets, skew, mine, t.best);
+		result(c, t.runs == TBS_RUNS && sets > 2 && skew > -TBS_MAX_SKEW &&
+		       skew < TBS_MAX_SKEW);
+	}
+	sched_setaffinity(0, sizeof(all), &all);
+	kvmt_vcpu_destroy(&vcpu1);
+	teardown(&vm, &vcpu0);
+}
+
 /* ---- compat-p8: processor compatibility modes the L0 cannot run ---------- */
 
 #define PVR_ARCH_205	0x0f000002ULL
@@ -3099,6 +3303,9 @@ static struct l2case cases[] = {
 	} },
 	{ .name = "dec-tboffset", .run = case_dec_tboffset, .res = {
 		"TB_OFFSET read and set back while stopped: the L2's DEC goes on, not rewound",
+	} },
+	{ .name = "tboffset-smp", .run = case_tboffset_smp, .res = {
+		"TB_OFFSET set while another vCPU runs: the L1's timebase stays in step across CPUs",
 	} },
 	{ .name = "compat-p8", .run = case_compat_p8, .res = {
 		"ARCH_COMPAT POWER8 and older refused at set time (EINVAL), value kept",
