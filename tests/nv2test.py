@@ -123,3 +123,24 @@ def boot(name, target):
             pytest.fail(f"make {target} started but left no {name}.tap: see the make output")
         skip_manual(target, "it has not been run")
     return Boot(name)
+
+
+def boot_fixture(runs):
+    """A module fixture `boot` over RUNS, pairs (results name, make target):
+    each test of the module runs once per Boot (see boot()).  Use as
+    `boot = nv2test.boot_fixture(RUNS)`."""
+    @pytest.fixture(scope="module", params=runs, ids=[r[0] for r in runs], name="boot")
+    def _boot(request):
+        return boot(*request.param)
+    return _boot
+
+
+def assert_mem_stable(facts, prefix, slack_kb=2048):
+    """MemAvailable fell and SUnreclaim grew by at most SLACK_KB between the
+    facts PREFIX.memavail_before_kb/_after_kb and PREFIX.sunreclaim_*."""
+    before = int(facts[f"{prefix}.memavail_before_kb"])
+    after = int(facts[f"{prefix}.memavail_after_kb"])
+    slab = int(facts[f"{prefix}.sunreclaim_after_kb"]) - int(facts[f"{prefix}.sunreclaim_before_kb"])
+    print(f"MemAvailable {before} -> {after} kB ({after - before:+d}), SUnreclaim {slab:+d} kB")
+    assert before - after <= slack_kb, f"MemAvailable fell {before - after} kB"
+    assert slab <= slack_kb, f"SUnreclaim grew {slab} kB"

@@ -13,18 +13,12 @@ A step that started but left no results fails; one that did not run is a
 skip only when make check does not run it."""
 import re
 
-import pytest
-
 import nv2test
 
 RUNS = [("ioctl-fuzz-check", "ioctl-fuzz-check"), ("ioctl-fuzz", "ioctl-fuzz")]
 MEM_SLACK_KB = 2048
 
-
-@pytest.fixture(scope="module", params=RUNS, ids=[r[0] for r in RUNS])
-def boot(request):
-    name, target = request.param
-    return nv2test.boot(name, target)
+boot = nv2test.boot_fixture(RUNS)
 
 
 def requested_ops(boot):
@@ -76,11 +70,4 @@ def test_l0_holds_no_guest_afterwards(boot):
 
 
 def test_memavailable_stable(boot):
-    f = boot.facts
-    before = int(f["fuzz.memavail_before_kb"])
-    after = int(f["fuzz.memavail_after_kb"])
-    slab = int(f["fuzz.sunreclaim_after_kb"]) - int(f["fuzz.sunreclaim_before_kb"])
-    print(f"MemAvailable {before} -> {after} kB ({after - before:+d}), "
-          f"SUnreclaim {slab:+d} kB")
-    assert before - after <= MEM_SLACK_KB, f"MemAvailable fell {before - after} kB"
-    assert slab <= MEM_SLACK_KB, f"SUnreclaim grew {slab} kB"
+    nv2test.assert_mem_stable(boot.facts, "fuzz", MEM_SLACK_KB)

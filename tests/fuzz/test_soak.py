@@ -12,18 +12,12 @@ lockup, RCU stall, hung task, lockdep, Oops), the L0 held the 4 guests and
 within 2 MiB."""
 import re
 
-import pytest
-
 import nv2test
 
 RUNS = [("soak-check", "soak-check"), ("soak", "soak")]
 MEM_SLACK_KB = 2048
 
-
-@pytest.fixture(scope="module", params=RUNS, ids=[r[0] for r in RUNS])
-def boot(request):
-    name, target = request.param
-    return nv2test.boot(name, target)
+boot = nv2test.boot_fixture(RUNS)
 
 
 def test_run_is_clean(boot):
@@ -55,9 +49,4 @@ def test_l0_guest_count(boot):
 
 
 def test_memavailable_stable(boot):
-    f = boot.facts
-    before, after = int(f["soak.memavail_before_kb"]), int(f["soak.memavail_after_kb"])
-    slab = int(f["soak.sunreclaim_after_kb"]) - int(f["soak.sunreclaim_before_kb"])
-    print(f"MemAvailable {before} -> {after} kB ({after - before:+d}), SUnreclaim {slab:+d} kB")
-    assert before - after <= MEM_SLACK_KB
-    assert slab <= MEM_SLACK_KB
+    nv2test.assert_mem_stable(boot.facts, "soak", MEM_SLACK_KB)

@@ -334,6 +334,30 @@ static int mmio_step(struct kvmt_vcpu *vcpu, const struct mmio_step *s)
 	return ok;
 }
 
+/*
+ * Run the L2 of "mmio" or "mmio-prefixed" through mmio_steps[], one result
+ * each (lha and lwa share one), then tear the VM down.
+ */
+static void mmio_run_steps(struct l2case *c, struct kvmt_vm *vm, struct kvmt_vcpu *vcpu)
+{
+	int i, rc, ok = 1;
+
+	for (i = 0; i < (int)(sizeof(mmio_steps) / sizeof(mmio_steps[0])); i++) {
+		rc = mmio_step(vcpu, &mmio_steps[i]);
+		if (rc < 0)
+			break;
+		if (!mmio_steps[i].sign) {
+			result(c, rc);
+		} else {
+			ok &= rc;
+			if (mmio_steps[i].len == 4)
+				result(c, ok);
+		}
+	}
+	not_reached(c, "an access did not exit as expected");
+	teardown(vm, vcpu);
+}
+
 static void case_mmio(struct l2case *c)
 {
 	static const uint32_t loads[] = {
@@ -343,7 +367,7 @@ static void case_mmio(struct l2case *c)
 	struct kvmt_code code;
 	struct kvmt_vcpu vcpu;
 	struct kvmt_vm vm;
-	int i, rc, ok = 1;
+	int i;
 
 	kvmt_code_init(&code);
 	kvmt_emit_li64(&code, 5, MMIO_STORE_VAL);
@@ -360,21 +384,7 @@ static void case_mmio(struct l2case *c)
 	kvmt_emit(&code, KVMT_B(0));
 	if (setup(c, &vm, &vcpu, 1 * MiB, &code))
 		return not_reached(c, "no VM");
-	for (i = 0; i < (int)(sizeof(mmio_steps) / sizeof(mmio_steps[0])); i++) {
-		rc = mmio_step(&vcpu, &mmio_steps[i]);
-		if (rc < 0)
-			break;
-		if (!mmio_steps[i].sign) {
-			result(c, rc);
-		} else {
-			/* lha and lwa share one result */
-			ok &= rc;
-			if (mmio_steps[i].len == 4)
-				result(c, ok);
-		}
-	}
-	not_reached(c, "an access did not exit as expected");
-	teardown(&vm, &vcpu);
+	mmio_run_steps(c, &vm, &vcpu);
 }
 
 /*
@@ -409,7 +419,7 @@ static void case_mmio_prefixed(struct l2case *c)
 	struct kvmt_code code;
 	struct kvmt_vcpu vcpu;
 	struct kvmt_vm vm;
-	int i, rc, ok = 1;
+	int i;
 
 	kvmt_code_init(&code);
 	kvmt_emit_li64(&code, 5, MMIO_STORE_VAL);
@@ -430,20 +440,7 @@ static void case_mmio_prefixed(struct l2case *c)
 	kvmt_emit(&code, KVMT_B(0));
 	if (setup(c, &vm, &vcpu, 1 * MiB, &code))
 		return not_reached(c, "no VM");
-	for (i = 0; i < (int)(sizeof(mmio_steps) / sizeof(mmio_steps[0])); i++) {
-		rc = mmio_step(&vcpu, &mmio_steps[i]);
-		if (rc < 0)
-			break;
-		if (!mmio_steps[i].sign) {
-			result(c, rc);
-		} else {
-			ok &= rc;
-			if (mmio_steps[i].len == 4)
-				result(c, ok);
-		}
-	}
-	not_reached(c, "an access did not exit as expected");
-	teardown(&vm, &vcpu);
+	mmio_run_steps(c, &vm, &vcpu);
 }
 
 /*
