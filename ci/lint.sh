@@ -80,14 +80,16 @@ fi
 # machine before, in any checkout: the stamp in ~/.cache/nestedv2/lint-built
 # is keyed by the git tree id (the content of every file), the config
 # fragments, the build script and the compiler, so the same key means the
-# same build.  Only successful builds leave a stamp.
+# same build.  Only successful builds leave a stamp.  The base's kernel
+# (build/kernels/base, booted by boot-base) is kept beside it in
+# ~/.cache/nestedv2/kernels/lint-base-KEY, so a new clone does not rebuild it.
 tip=$(git -C "$TREE" rev-parse HEAD)
 frag_sum=$(cat "${FRAGS[@]}" | sha256sum | cut -c1-16)
 tool_sum=$({ cat "$TOP/ci/kernel.sh"; "${CROSS_COMPILE}gcc" --version; } |
 	sha256sum | cut -c1-16)
 BUILT=$CACHE/lint-built
 step() { # commit subject flavour-to-install
-	local c=$1 subject=$2 tree stamp gstamp log
+	local c=$1 subject=$2 tree stamp gstamp log kc
 	tree=$(git -C "$TREE" rev-parse "$c^{tree}")
 	stamp=$OBJ/.built-$tree-$frag_sum
 	gstamp=$BUILT/$tree-$frag_sum-$tool_sum
@@ -101,6 +103,16 @@ step() { # commit subject flavour-to-install
 		record build "$subject" ok "cached (built $(cat "$gstamp"))"
 		return
 	fi
+	# A build that installs a kernel (the base) is kept with its stamp, so
+	# a new clone takes the kernel instead of building it again.
+	kc=$CACHE/kernels/lint-$3-$tree-$frag_sum-$tool_sum
+	if [ -n "$3" ] && [ -f "$gstamp" ] && [ -f "$kc/vmlinux" ]; then
+		rm -rf "$BUILD/kernels/$3"
+		mkdir -p "$BUILD/kernels"
+		cp -a "$kc" "$BUILD/kernels/$3.new" && mv "$BUILD/kernels/$3.new" "$BUILD/kernels/$3"
+		record build "$subject" ok "cached (built $(cat "$gstamp"), kernel from the kernel cache)"
+		return
+	fi
 	git -C "$TREE" checkout -q --detach "$c"
 	local t0=$SECONDS
 	if "$TOP/ci/kernel.sh" build "$TREE" "$OBJ" "${FRAGS[@]}" >"$log" 2>&1; then
@@ -110,6 +122,8 @@ step() { # commit subject flavour-to-install
 		if [ -n "$3" ]; then
 			"$TOP/ci/kernel.sh" install "$OBJ" "$3" "$TREE"
 			echo "$tree-$frag_sum" >"$BUILD/kernels/$3/tree"
+			rm -rf "$kc.new" "$CACHE/kernels/lint-$3-"*
+			cp -a "$BUILD/kernels/$3" "$kc.new" && mv "$kc.new" "$kc"
 		fi
 	else
 		record build "$subject" fail "$(tail -n 5 "$log" | tr '\n\t' '  ')"

@@ -3064,8 +3064,13 @@ static void case_getregs_fail(struct l2case *c)
 	result(c, rc == -EIO);
 	memset(&regs, 0, sizeof(regs));
 	rc = kvmt_get_regs(&vcpu, &regs);
+	/*
+	 * MSR: only the bits the L1 may set (the element table's MSR mask,
+	 * as upstream's: HV, S and ME are the L0's), so SF and LE; ME is
+	 * whatever the L0 keeps for the L2.
+	 */
 	ok = !rc && regs.gpr[20] == CONT_R20 && regs.gpr[4] == 1 &&
-	     (regs.msr & KVMT_MSR_REAL_LE) == KVMT_MSR_REAL_LE;
+	     (regs.msr & (KVMT_MSR_SF | KVMT_MSR_LE)) == (KVMT_MSR_SF | KVMT_MSR_LE);
 	if (!ok)
 		kvmt_diag("KVM_GET_REGS again: %s, r4 %#llx r20 %#llx msr %#llx", err_name(rc),
 			  (unsigned long long)regs.gpr[4], (unsigned long long)regs.gpr[20],
