@@ -108,4 +108,14 @@ fi
 # 6. Target (ppc64el) runtime files, unpacked with dpkg -x, never installed.
 "$here/fetch-target.sh"
 
+# 7. tracefs, for nvlat's live tests on this host (tests/tools/test_live.py):
+#    a freshly booted box may not have it mounted.
+if [ -d /sys/kernel/tracing ] && [ ! -d /sys/kernel/tracing/events ]; then
+	if $SUDO mount -t tracefs nodev /sys/kernel/tracing; then
+		log "mounted tracefs on /sys/kernel/tracing"
+	else
+		log "warning: tracefs is not mounted and mounting it failed; nvlat's live tests will fail"
+	fi
+fi
+
 log "ok"

@@ -285,11 +285,19 @@ def test_qemu_xics_with_two_vcpus_boots_everywhere(kernel):
 
 def test_in_kernel_tce_saves_the_exits_to_qemu():
     """The same L2 boot in our lean L1 and in our modular L1 (Debian's
-    values for the KVM symbols): the modular one returns to QEMU at least
-    the TCE hcalls fewer times (docs/performance.md "In-kernel XICS and
-    TCE")."""
+    values for the KVM symbols): the modular one keeps in the kernel (L2
+    hcalls that never return to QEMU) at least the TCE hcalls more
+    (docs/performance.md "In-kernel XICS and TCE").  Counted per boot, as
+    the two boots need not make the same number of hcalls: a cold run's
+    modular boot made one more (1785 against 1784), so comparing the
+    returns to QEMU alone came out 511 for 512 TCE hcalls."""
     lean = harness.read_facts(need("ours", ".facts"))
     mod = harness.read_facts(need("modular", ".facts"))
-    saved = _ev(lean, "l2boot.ev.uexit_hcall") - _ev(mod, "l2boot.ev.uexit_hcall")
-    assert saved >= _ev(lean, "l2boot.ev.l2hc_tce"), \
-        f"{saved} fewer hcall exits to QEMU, {_ev(lean, 'l2boot.ev.l2hc_tce')} TCE hcalls"
+
+    def kept(f):
+        return _ev(f, "l2boot.ev.l2hc") - _ev(f, "l2boot.ev.uexit_hcall")
+
+    tce = _ev(lean, "l2boot.ev.l2hc_tce")
+    assert kept(mod) - kept(lean) >= tce, \
+        f"the modular L1 kept {kept(mod)} L2 hcalls in the kernel, the lean one " \
+        f"{kept(lean)}: {kept(mod) - kept(lean)} more, for {tce} TCE hcalls"
