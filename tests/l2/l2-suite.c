@@ -2598,6 +2598,38 @@ static void case_vcpu_reject(struct l2case *c)
 /* ---- getstate-fail: a failed H_GUEST_GET_STATE reaches the VMM ----------- */
 
 /*
+ * The L2 of getstate-fail and getregs-fail, after what CODE already holds:
+ * a loop of r4 += 1 and our test hcall.  Counts the hcalls of the L1 from
+ * here (*COUNTING: the counter could be opened), makes the VM and runs it
+ * to its first hcall; on failure reports the case not reached, cleans up
+ * and returns -1.
+ */
+static int counted_loop_start(struct l2case *c, struct kvmt_vm *vm, struct kvmt_vcpu *vcpu,
+			      struct kvmt_code *code, struct kvmt_hcount *hc, int *counting)
+{
+	uint64_t loop = kvmt_code_here(code);
+
+	kvmt_emit(code, KVMT_ADDI(4, 4, 1));
+	kvmt_emit_hcall(code, KVMT_H_TEST);
+	kvmt_emit(code, KVMT_B(-(int)(kvmt_code_here(code) - loop)));
+	*counting = !kvmt_hcount_open(hc) && !kvmt_hcount_start(hc);
+	if (setup(c, vm, vcpu, 1 * MiB, code)) {
+		if (*counting)
+			kvmt_hcount_close(hc);
+		not_reached(c, "no VM");
+		return -1;
+	}
+	if (kvmt_run_hcall(vcpu, "first run")) {
+		teardown(vm, vcpu);
+		if (*counting)
+			kvmt_hcount_close(hc);
+		not_reached(c, "the L2 did not run");
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * Only when named: the L0 must fail the H_GUEST_GET_STATE that the
  * KVM_GET_ONE_REG below makes (x-nested-papr-fault=get-state:N:H_HARDWARE,
  * make l2-faults-ours; the case prints which N that is for the kernel).
@@ -2613,29 +2645,15 @@ static void case_getstate_fail(struct l2case *c)
 	struct kvmt_vcpu vcpu;
 	struct kvmt_vm vm;
 	struct kvmt_hcount hc;
-	uint64_t v = 0, loop;
+	uint64_t v = 0;
 	int rc, ok, counting;
 
 	kvmt_code_init(&code);
 	kvmt_emit_li64(&code, 5, TAR_VAL);
 	kvmt_emit(&code, KVMT_MTSPR(TAR_SPR, 5));
-	loop = kvmt_code_here(&code);
-	kvmt_emit(&code, KVMT_ADDI(4, 4, 1));
-	kvmt_emit_hcall(&code, KVMT_H_TEST);
-	kvmt_emit(&code, KVMT_B(-(int)(kvmt_code_here(&code) - loop)));
 	/* which H_GUEST_GET_STATE of the boot the GET_ONE_REG makes */
-	counting = !kvmt_hcount_open(&hc) && !kvmt_hcount_start(&hc);
-	if (setup(c, &vm, &vcpu, 1 * MiB, &code)) {
-		if (counting)
-			kvmt_hcount_close(&hc);
-		return not_reached(c, "no VM");
-	}
-	if (kvmt_run_hcall(&vcpu, "first run")) {
-		teardown(&vm, &vcpu);
-		if (counting)
-			kvmt_hcount_close(&hc);
-		return not_reached(c, "the L2 did not run");
-	}
+	if (counted_loop_start(c, &vm, &vcpu, &code, &hc, &counting))
+		return;
 	if (counting) {
 		kvmt_hcount_stop(&hc);
 		kvmt_diag("%llu H_GUEST_GET_STATE before KVM_GET_ONE_REG: the L0 must fail "
@@ -3024,28 +3042,14 @@ static void case_getregs_fail(struct l2case *c)
 	struct kvmt_hcount hc;
 	struct kvm_regs regs;
 	struct kvmt_vm vm;
-	uint64_t gets, loop;
+	uint64_t gets;
 	int rc, ok, counting;
 
 	kvmt_watchdog(HOSTILE_WATCHDOG_S);
 	kvmt_code_init(&code);
 	kvmt_emit_li64(&code, 20, CONT_R20);
-	loop = kvmt_code_here(&code);
-	kvmt_emit(&code, KVMT_ADDI(4, 4, 1));
-	kvmt_emit_hcall(&code, KVMT_H_TEST);
-	kvmt_emit(&code, KVMT_B(-(int)(kvmt_code_here(&code) - loop)));
-	counting = !kvmt_hcount_open(&hc) && !kvmt_hcount_start(&hc);
-	if (setup(c, &vm, &vcpu, 1 * MiB, &code)) {
-		if (counting)
-			kvmt_hcount_close(&hc);
-		return not_reached(c, "no VM");
-	}
-	if (kvmt_run_hcall(&vcpu, "first run")) {
-		teardown(&vm, &vcpu);
-		if (counting)
-			kvmt_hcount_close(&hc);
-		return not_reached(c, "the L2 did not run");
-	}
+	if (counted_loop_start(c, &vm, &vcpu, &code, &hc, &counting))
+		return;
 	if (counting) {
 		kvmt_hcount_stop(&hc);
 		kvmt_diag("H_GUEST_GET_STATE so far (vCPU creation and the first run): %llu",
