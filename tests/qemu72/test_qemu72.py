@@ -81,7 +81,12 @@ def test_patch_headers(name):
     assert re.match(r"From [0-9a-f]{40} ", text), "not git format-patch output"
     assert re.search(r"^From: .+ <.+>$", head, re.M)
     assert re.search(r"^Subject: \[PATCH", head, re.M)
-    assert re.search(r"^Forwarded: no$", head, re.M), "DEP-3 Forwarded: line"
+    fwd = re.search(r"^Forwarded: (no|not-needed)$", head, re.M)
+    assert fwd, "DEP-3 Forwarded: line"
+    if fwd.group(1) == "not-needed":
+        # only for what upstream already has: make rebase drops it there
+        assert re.search(r"^Applied-Upstream: \d+\.\d+\.\d+, commit:[0-9a-f]{10,}",
+                         head, re.M), "Forwarded: not-needed without Applied-Upstream"
     assert SIGNOFF in head.splitlines()
     body = head.split("\n\n", 1)[1]
     words = len(body.split())
