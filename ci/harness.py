@@ -4,7 +4,8 @@ its console, and turn what it printed into results.
 
     harness.py boot NAME --kernel VMLINUX --initrd CPIO [--run ITEMS]
                          [--append ARGS] [--smp N] [--timeout S] [--qemu BIN]
-                         [--machine-opts OPTS] [--l0-monitor] [--qemu-args ARGS]
+                         [--machine-opts OPTS] [--cpu MODEL] [--l0-monitor]
+                         [--qemu-args ARGS]
                          [--expect-end]
 
 writes build/results/NAME.console (raw console), NAME.tap (TAP 13: one line
@@ -252,7 +253,7 @@ def analyse(text, ktap=False, expect_end=True):
 def qemu_cmd(args):
     cmd = [args.qemu,
            "-M", "pseries,cap-nested-papr=on,x-vof=on" + (f",{args.machine_opts}" if args.machine_opts else ""),
-           "-cpu", "power10", "-m", args.mem, "-smp", str(args.smp), "-accel", "tcg",
+           "-cpu", args.cpu, "-m", args.mem, "-smp", str(args.smp), "-accel", "tcg",
            "-nographic", "-nodefaults", "-serial", "mon:stdio",
            "-kernel", args.kernel, "-no-reboot"]
     if args.initrd:
@@ -466,6 +467,7 @@ def main(argv=None):
     b.add_argument("--timeout", type=int, default=180)
     b.add_argument("--qemu", default=os.environ.get("L0_QEMU") or "qemu-system-ppc64")
     b.add_argument("--machine-opts", default="", help="extra -M pseries options")
+    b.add_argument("--cpu", default="power10", help="the L1's processor (L0 -cpu)")
     b.add_argument("--ktap", action="store_true", help="parse KUnit output (no init expected)")
     b.add_argument("--l0-monitor", action="store_true",
                    help="answer 'NV2: L0QUERY TAG' lines with the L0's info nested-papr")

@@ -13,10 +13,12 @@
 #                                   -> build/results/qemu72-e2e-KERNEL.*
 #   ci/qemu72-e2e.sh boot-compat    the ours L1 in POWER9 compatibility mode
 #                                   -> build/results/qemu72-e2e-compat.*
+#   ci/qemu72-e2e.sh boot-power11   the ours L1 on a POWER11 (L0 -cpu power11)
+#                                   -> build/results/qemu72-e2e-power11.*
 #   ci/qemu72-e2e.sh stock          build/payload/qemu-7.2-stock: Debian's
 #                                   stock 7.2 (apt-get download, dpkg -x)
 #   ci/qemu72-e2e.sh all            all of it (stock too) for ours, ref and
-#                                   modular, and the compat-mode boot
+#                                   modular, the compat-mode and POWER11 boots
 #
 # The modular L1 (issue 12: Debian's values for KVM, the in-kernel XICS and
 # TCE, kvm-hv a module) first loads kvm_hv (run item kvm-modular), then
@@ -107,19 +109,25 @@ boot() {
 	done
 }
 
-# The L1 (our kernel) in POWER9 compatibility mode: the L0 machine gets
-# max-cpu-compat=power9 (a POWER10 LPAR in POWER9 mode); run item
-# qemu72-compat -> build/results/qemu72-e2e-compat.*
-boot_compat() {
+# boot_l1_variant NAME ITEM CPU [MACHINE_OPTS]: the ours L1 once more on
+# another processor (L0 -cpu CPU) or in another mode (L0 machine options),
+# run item ITEM -> build/results/qemu72-e2e-NAME.*
+boot_l1_variant() {
 	local rc=0
 	mkdir -p "$RESULTS"
 	[ -f "$BUILD/kernels/ours/vmlinux" ] || die "no $BUILD/kernels/ours/vmlinux (make kernel-ours)"
-	/usr/bin/python3 "$TOP/ci/harness.py" boot qemu72-e2e-compat --qemu "$L0_BIN" \
+	/usr/bin/python3 "$TOP/ci/harness.py" boot "qemu72-e2e-$1" --qemu "$L0_BIN" \
 		--kernel "$BUILD/kernels/ours/vmlinux" --initrd "$INITRD" \
-		--machine-opts max-cpu-compat=power9 --run qemu72-compat --mem 2G \
+		--cpu "$3" --machine-opts "${4:-}" --run "$2" --mem 2G \
 		--timeout "$TIMEOUT" --outdir "$RESULTS" || rc=$?
-	[ "$rc" -le 1 ] || die "harness could not boot the compat-mode L1 (status $rc)"
+	[ "$rc" -le 1 ] || die "harness could not boot the $1 L1 (status $rc)"
 }
+
+# POWER9 compatibility mode: a POWER10 LPAR in POWER9 mode (run item
+# qemu72-compat); POWER11: the L1 on a POWER11, where Linux 6.1 runs in
+# POWER10 mode (run item qemu72-power11)
+boot_compat() { boot_l1_variant compat qemu72-compat power10 max-cpu-compat=power9; }
+boot_power11() { boot_l1_variant power11 qemu72-power11 power11; }
 
 # Debian's stock qemu-system-ppc 7.2 (ppc64el) and the libraries it needs,
 # unpacked under /opt/debian-qemu-7.2 of an overlay: the negative control
@@ -170,6 +178,7 @@ payload) payload ;;
 initramfs) initramfs ;;
 boot) shift; boot "$@" ;;
 boot-compat) boot_compat ;;
-all) payload; stock; initramfs; boot ours ref modular; boot_compat ;;
-*) die "usage: $0 payload|stock|initramfs|boot KERNEL...|boot-compat|all" ;;
+boot-power11) boot_power11 ;;
+all) payload; stock; initramfs; boot ours ref modular; boot_compat; boot_power11 ;;
+*) die "usage: $0 payload|stock|initramfs|boot KERNEL...|boot-compat|boot-power11|all" ;;
 esac

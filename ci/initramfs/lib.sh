@@ -33,3 +33,72 @@ l2_load() {
 		_i=$((_i + 1))
 	done
 }
+
+# QEMU 7.2 in a compat-mode or POWER11 L1 (run items qemu72-compat,
+# qemu72-power11): QEMU7=our 7.2, QEMU7_L2=the L2 kernel and initrd,
+# QEMU7_STOCK=Debian's stock 7.2 tree (in the initramfs when built).
+QEMU7=/usr/bin/qemu-system-ppc64
+QEMU7_L2=/usr/share/nestedv2/l2
+QEMU7_STOCK=/opt/debian-qemu-7.2
+
+# qemu7_ready ITEM: /dev/kvm, our 7.2 and the L2 are there, else one
+# failed result and the item's plan line; returns 1 then.
+qemu7_ready() {
+	_miss=
+	[ -c /dev/kvm ] || _miss="$_miss /dev/kvm"
+	for _f in "$QEMU7" "$QEMU7_L2/vmlinux" "$QEMU7_L2/initrd.cpio.gz"; do
+		[ -e "$_f" ] || _miss="$_miss $_f"
+	done
+	[ -z "$_miss" ] && return 0
+	notok "$1: missing:$_miss"
+	echo "NV2: 1..$n"
+	return 1
+}
+
+# qemu7_l1_cpu PREFIX: facts PREFIX.cpuinfo (the L1's cpu line) and
+# PREFIX.cpu_version (the logical PVR of its mode, 0xnone without one);
+# $l1_cpu, $l1_cv = the cpu line and the cpu-version digits.
+qemu7_l1_cpu() {
+	l1_cpu=$(sed -n 's/^cpu[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+	l1_cv=$(for _d in /proc/device-tree/cpus/*/; do
+		[ -r "$_d/cpu-version" ] && od -An -tx1 "$_d/cpu-version" | tr -d ' \n' && break
+	done)
+	echo "NV2: FACT $1.cpuinfo=$l1_cpu"
+	echo "NV2: FACT $1.cpu_version=0x${l1_cv:-none}"
+}
+
+# qemu7_boot PREFIX TAG QEMU MACHINE [CPU [APPEND]]: one L2 boot under KVM
+# (-cpu CPU, default host); facts PREFIX.TAG.{rc,marker,stderr_lines},
+# QEMU's stderr tagged "TAG stderr", the console tail as data; $rc = exit
+# status.  Succeeds when QEMU exited 0 after the L2's marker.
+qemu7_boot() {
+	_o=/tmp/$1-$2
+	timeout 120 "$3" -accel kvm -M "$4" -cpu "${5:-host}" -m 512M -smp 1 \
+		-nographic -nodefaults -serial stdio \
+		-kernel "$QEMU7_L2/vmlinux" -initrd "$QEMU7_L2/initrd.cpio.gz" \
+		-append "console=hvc0 quiet${6:+ $6}" </dev/null >"$_o.out" 2>"$_o.err"
+	rc=$?
+	_marker=0
+	grep -q 'L2: HELLO' "$_o.out" && _marker=1
+	echo "NV2: FACT $1.$2.rc=$rc"
+	echo "NV2: FACT $1.$2.marker=$_marker"
+	echo "NV2: FACT $1.$2.stderr_lines=$(grep -c '' "$_o.err")"
+	tagged "$2 stderr" "$_o.err"
+	tail -n 5 "$_o.out" | sed "s|^|NV2: # $2 console: |"
+	[ "$rc" = 0 ] && [ "$_marker" = 1 ]
+}
+
+# qemu7_stock: /tmp/qemu-stock runs Debian's stock 7.2 through its own
+# loader with our overlay's firmware; returns 1 when it is not in the
+# initramfs.  M_STOCK: the cap-* levels it needs spelled out here.
+# shellcheck disable=SC2034 # for the run items
+M_STOCK=pseries,x-vof=on,cap-cfpc=broken,cap-sbbc=broken,cap-ibs=broken,cap-ccf-assist=off
+qemu7_stock() {
+	[ -x "$QEMU7_STOCK/usr/bin/qemu-system-ppc64" ] || return 1
+	_lp=$QEMU7_STOCK/lib/powerpc64le-linux-gnu:$QEMU7_STOCK/usr/lib/powerpc64le-linux-gnu
+	cat >/tmp/qemu-stock <<EOS
+#!/bin/sh
+exec $QEMU7_STOCK/lib/powerpc64le-linux-gnu/ld64.so.2 --library-path $_lp $QEMU7_STOCK/usr/bin/qemu-system-ppc64 -L /usr/share/qemu "\$@"
+EOS
+	chmod +x /tmp/qemu-stock
+}

@@ -17,7 +17,7 @@ E2E_QEMU72_DEPS = l2-progs $(call l2_kernel,ours) $(call l2_kernel,ref) \
 	$(if $(wildcard $(KERNELS)/modular/modroot),,kernel-modular) \
 	$(if $(wildcard $(BUILD)/payload/qemu-7.2/usr/bin/qemu-system-ppc64),,qemu72)
 
-## e2e-qemu72     QEMU 7.2 L2 boot + migration check in the ours, ref and modular L1s, L2 boot in a compat-mode L1 -> build/results/qemu72-e2e-*
+## e2e-qemu72     QEMU 7.2 L2 boot + migration check in the ours, ref and modular L1s, L2 boot in a compat-mode and a POWER11 L1 -> build/results/qemu72-e2e-*
 e2e-qemu72: $(E2E_QEMU72_DEPS)
 	@mkdir -p $(RESULTS)
 	L0_BIN=$(L0_BIN) ci/qemu72-e2e.sh all
@@ -27,6 +27,7 @@ e2e-qemu72-boot:
 	@mkdir -p $(RESULTS)
 	L0_BIN=$(L0_BIN) ci/qemu72-e2e.sh boot ours ref modular
 	L0_BIN=$(L0_BIN) ci/qemu72-e2e.sh boot-compat
+	L0_BIN=$(L0_BIN) ci/qemu72-e2e.sh boot-power11
 
 .PHONY: kernel-ref-inkernel e2e-qemu72-inkernel
 

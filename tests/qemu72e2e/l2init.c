@@ -6,6 +6,10 @@
  * QEMU exits by itself.  The e2e run measures the boot up to the marker
  * and the L1 -> L0 hcalls the whole VM costs.
  *
+ * NV2_L2=cpu: first say the L2 kernel's cpu line of /proc/cpuinfo ("L2:
+ * cpu: POWER10 (architected), ..."), the processor mode the L2 runs in
+ * (ci/initramfs/run/qemu72-power11).
+ *
  * NV2_L2=migwrite on the kernel command line (the kernel hands it to /init
  * in the environment): the writing L2 of the live
  * migration check (ci/initramfs/run/qemu72-migcheck, driven by
@@ -25,6 +29,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/reboot.h>
 #include <termios.h>
 #include <unistd.h>
@@ -120,6 +126,32 @@ static int migwrite(int fd)
 	return 0;
 }
 
+/* The cpu line of /proc/cpuinfo on the console, or why there is none */
+static void say_cpu(int fd)
+{
+	char line[256];
+	FILE *f;
+
+	mkdir("/proc", 0555);
+	if (mount("proc", "/proc", "proc", 0, NULL)) {
+		say(fd, "L2: cpu: unknown (mount /proc failed)\n");
+		return;
+	}
+	f = fopen("/proc/cpuinfo", "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		char *v = strchr(line, ':');
+
+		if (strncmp(line, "cpu\t", 4) || !v)
+			continue;
+		say(fd, "L2: cpu: %s", v + 1 + (v[1] == ' '));
+		fclose(f);
+		return;
+	}
+	if (f)
+		fclose(f);
+	say(fd, "L2: cpu: unknown (no cpu line in /proc/cpuinfo)\n");
+}
+
 int main(void)
 {
 	static const char marker[] = "L2: HELLO\n";
@@ -133,6 +165,8 @@ int main(void)
 		for (;;)
 			pause();
 	}
+	if (mode && !strcmp(mode, "cpu"))
+		say_cpu(fd);
 	if (write(fd, marker, strlen(marker)) < 0)
 		return 1;
 	sync();
