@@ -208,6 +208,31 @@ def test_compat_mode_l1_runs_host_model_l2():
     assert not bad, "\n".join(bad)
 
 
+def test_power11_l1_runs_host_model_l2_at_power10():
+    """Issue 16 item 5: the L1 on a POWER11 (L0 -cpu power11).  Linux 6.1
+    has no POWER11 mode, so the L1 runs in POWER10 mode on the POWER11 PVR.
+    Our 7.2 (patch 0009: the POWER11 CPU) boots the L2 with -cpu host
+    (held at power10 by patch 0008), with max-cpu-compat=power10 and with
+    -cpu power11; max-cpu-compat=power11 is refused; Debian's stock 7.2
+    has no POWER11 class and refuses -cpu host."""
+    f = harness.read_facts(need("power11", ".facts"))
+    assert f.get("p11.pvr", "").startswith("0x0082"), f.get("p11.pvr")
+    assert f.get("p11.cpu_version") == "0x0f000006", f.get("p11.cpu_version")
+    for tag in ("hostmodel", "model10", "named"):
+        assert f.get(f"p11.{tag}.rc") == "0" and f.get(f"p11.{tag}.marker") == "1", \
+            (tag, f.get(f"p11.{tag}.rc"), f.get(f"p11.{tag}.marker"))
+        # the L2 runs in POWER10 mode, not the raw POWER11 one
+        assert f.get(f"p11.{tag}.l2cpu", "").startswith("POWER10 (architected)"), \
+            (tag, f.get(f"p11.{tag}.l2cpu"))
+    assert f.get("p11.model11.rc") not in (None, "0", "124"), f.get("p11.model11.rc")
+    stock = f.get("p11.stock_host.error")
+    assert stock is not None, "no stock 7.2 result (is qemu-7.2-stock in the initramfs?)"
+    assert f.get("p11.stock_host.rc") not in (None, "0", "124"), f.get("p11.stock_host.rc")
+    assert "unable to find CPU model 'host'" in stock, stock
+    bad = [f"{r.name}: {r.diag}" for r in harness.read_tap(need("power11", ".tap")) if not r.ok]
+    assert not bad, "\n".join(bad)
+
+
 def _ev(f, key):
     """An event count of the L2 boot (nv2-hcount -e), checked."""
     return _int_fact(f, key)
