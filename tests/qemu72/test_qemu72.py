@@ -311,6 +311,9 @@ def test_binary_carries_the_patches():
     assert b"interrupts are emulated in user space on this host" in data
     assert b"kernel_irqchip allowed but unavailable" not in data
     assert b"the host runs in %s compatibility mode" in data
+    # 0009 (issue 16 item 5): the POWER11 model, its pseries core and mode
+    assert b"power11_v2.0-spapr-cpu-core" in data and b"PowerPC,POWER11" in data
+    assert b"power11\0" in data
 
 
 def test_build_log_has_no_warnings():
