@@ -63,6 +63,7 @@ L2_FAULTS_HOSTILE ?= \
 	runout-truncated/x-nested-papr-fault=run-vcpu:1:out-truncated/runout-truncated \
 	runout-count/x-nested-papr-fault=run-vcpu:1:out-count/runout-count \
 	runout-garbage/x-nested-papr-fault=run-vcpu:1:out-garbage/runout-garbage \
+	timer-lost/x-nested-papr-fault=run-vcpu:1:out-dec-lost/timer-lost \
 	busy-create/x-nested-papr-fault=create:2:H_BUSY:100/busy \
 	busy-vcpu/x-nested-papr-fault=create-vcpu:1:H_LONG_BUSY_ORDER_10_MSEC:10/busy \
 	busy-getstate/x-nested-papr-fault=get-state:1:H_LONG_BUSY_ORDER_1_MSEC:20/busy \

@@ -1072,13 +1072,16 @@ static void show_task(struct thread *t)
 		fclose(f);
 	}
 	for (int k = 0; k < 4; k++) {
-		static const char *const what[] = { "stat", "syscall", "stack" };
+		static const char *const what[] = { "stat", "syscall", "stack", "status" };
 
-		for (int w = 0; w < 3; w++) {
+		for (int w = 0; w < 4; w++) {
 			snprintf(path, sizeof(path), "/proc/self/task/%d/%s", t->tid, what[w]);
 			f = fopen(path, "r");
 			while (f && fgets(line, sizeof(line), f)) {
 				line[strcspn(line, "\n")] = 0;
+				/* of the status, the signal masks */
+				if (w == 3 && strncmp(line, "Sig", 3) && strncmp(line, "ShdPnd", 6))
+					continue;
 				kvmt_diag("thread %d %s: %s", t->n, what[w], line);
 			}
 			if (f)
@@ -1095,6 +1098,15 @@ static void show_task(struct thread *t)
 		while (p && fgets(line, sizeof(line), p)) {
 			line[strcspn(line, "\n")] = 0;
 			kvmt_diag("kvm %d: %s", k, line);
+		}
+		if (p)
+			pclose(p);
+		/* every CPU's timer state: a lost clock event shows here */
+		p = popen("grep -A1 -E '^cpu:|^now at|expires_next|next_event|posix_timer_fn|tick_stopped' "
+			  "/proc/timer_list; grep -E 'LOC|CAL|^ +[0-9]+:' /proc/interrupts | head -20", "r");
+		while (p && fgets(line, sizeof(line), p)) {
+			line[strcspn(line, "\n")] = 0;
+			kvmt_diag("timers %d: %s", k, line);
 		}
 		if (p)
 			pclose(p);

@@ -2853,6 +2853,50 @@ static void case_runout_malformed(struct l2case *c)
 }
 
 /*
+ * timer-lost: the run output buffer of the first run's hypercall exit is
+ * malformed (KVM_RUN fails with EIO) and the L0 gives the L1 back its CPU
+ * with the decrementer at its largest value (x-nested-papr-fault's
+ * out-dec-lost), so the timer event the L1 had programmed never comes as an
+ * interrupt.  The L1 must not lose it: the failed run re-arms its timer
+ * (kernel 0047).  A lost event stops every timer of that CPU (the hrtimer
+ * base waits for it), so a 20 ms sleep on the same CPU would never end:
+ * before 0047 this case hangs until the harness kills the boot.  Found by
+ * the KVM ioctl fuzzer (issue 15).
+ */
+static void case_timer_lost(struct l2case *c)
+{
+	struct kvmt_vcpu vcpu;
+	struct kvmt_hcount hc;
+	struct kvmt_vm vm;
+	cpu_set_t all;
+	uint64_t gets;
+	double t0, ms;
+	int rc, cpu = sched_getcpu();
+
+	kvmt_watchdog(HOSTILE_WATCHDOG_S);
+	sched_getaffinity(0, sizeof(all), &all);	/* restored at the end */
+	if (cpu < 0 || pin_cpu(cpu))
+		return not_reached(c, "cannot pin to a CPU");
+	if (runout_setup(c, &vm, &vcpu, &hc)) {
+		sched_setaffinity(0, sizeof(all), &all);
+		return not_reached(c, "no VM");
+	}
+	rc = kvmt_run(&vcpu);
+	kvmt_diag("run 1 on CPU %d, malformed output and the L1's DEC lost: %s", cpu,
+		  kvmt_vcpu_exit_str(&vcpu, rc));
+	result(c, rc == -EIO);
+	t0 = now_us();
+	usleep(20000);
+	ms = (now_us() - t0) / 1e3;
+	kvmt_diag("a 20 ms sleep on CPU %d took %.1f ms", cpu, ms);
+	result(c, ms < 1000);
+	result(c, !runout_run(&vcpu, &hc, "run 2", 2, &gets));
+	teardown(&vm, &vcpu);
+	kvmt_hcount_close(&hc);
+	sched_setaffinity(0, sizeof(all), &all);
+}
+
+/*
  * runout-garbage: the run output buffer of the first hypercall exit is well
  * formed but every value in it is garbage (GPRs, NIA, MSR, ...).  The L1
  * cannot tell; it must not crash or hang on it, and a new VM must run.
@@ -3348,6 +3392,11 @@ static struct l2case cases[] = {
 	} },
 	{ .name = "runout-count", .run = case_runout_malformed, .on_request = 1, .res = {
 		"an element count larger than the run output buffer: KVM_RUN fails (EIO)",
+		"the vCPU runs on",
+	} },
+	{ .name = "timer-lost", .run = case_timer_lost, .on_request = 1, .res = {
+		"a malformed run output buffer and the L1's decrementer lost: KVM_RUN fails (EIO)",
+		"the L1's timers work after it: a 20 ms sleep on that CPU ends",
 		"the vCPU runs on",
 	} },
 	{ .name = "runout-garbage", .run = case_runout_garbage, .on_request = 1, .res = {

@@ -65,7 +65,7 @@ def test_on_request_case_runs_when_named():
     cases = ["getstate-fail", "runout-unknown", "runout-bad-size", "fac-hfscr",
              # the hostile L0 (issue 15)
              "runout-truncated", "runout-count", "runout-garbage", "busy", "busy-long",
-             "create-fail", "getregs-fail"]
+             "create-fail", "getregs-fail", "timer-lost"]
     assert named and all(n.split(": ", 1)[0] in cases for n in named)
     p = prog("l2-suite", *cases)
     results, _, _, _ = harness.parse_nv2("NV2: RUN l2suite\n" + p.stdout)

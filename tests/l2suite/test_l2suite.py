@@ -119,6 +119,7 @@ HOSTILE_BOOTS = {
     "runout-truncated": "run-vcpu:1:out-truncated",
     "runout-count": "run-vcpu:1:out-count",
     "runout-garbage": "run-vcpu:1:out-garbage",
+    "timer-lost": "run-vcpu:1:out-dec-lost",
     "busy-create": "create:2:H_BUSY:100",
     "busy-vcpu": "create-vcpu:1:H_LONG_BUSY_ORDER_10_MSEC:10",
     "busy-getstate": "get-state:1:H_LONG_BUSY_ORDER_1_MSEC:20",
