@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The LPAR image (issue 13): a Debian 12 (bookworm) ppc64el root filesystem
 # made by mmdebstrap, the maintainer scripts run through qemu-user-static
-# (ci/binfmt-ppc64le.sh), with systemd, libvirt, QEMU (stock bookworm for
-# now), the observability tools and the interim LPAR kernel's modules
-# (ci/lpar-kernel.sh).  Output: an ext4 disk image (raw, sparse).
+# (ci/binfmt-ppc64le.sh), with systemd, libvirt, QEMU, the observability
+# tools and the interim LPAR kernel's modules (ci/lpar-kernel.sh); our QEMU
+# 7.2 package (ci/qemu72-deb.sh) installed by apt over Debian's; an L2 disk
+# (busybox, ci/lpar/l2).  Output: an ext4 disk image (raw, sparse).
 #
 #   ci/lpar-image.sh build   -> ~/.cache/nestedv2/lpar/lpar-KEY.img, linked
 #                               from build/lpar/lpar.img (boots use it with
@@ -55,8 +56,11 @@ key() {
 	{
 		bkey
 		sha256sum "$0" "$KDIR/modules.tar" "$KDIR/vmlinux" | cut -d' ' -f1
+		our_debs | xargs -r sha256sum | cut -d' ' -f1
+		lock_get busybox-static ppc64el
 		(cd "$LPAR/rootfs" && find . -type f -print0 | sort -z | xargs -0 sha256sum)
 		(cd "$LPAR/rootfs" && find . -printf '%p %m\n' | sort)
+		(cd "$LPAR/l2" && find . -type f -print0 | sort -z | xargs -0 sha256sum)
 	} | sha256sum | cut -c1-16
 }
 
@@ -116,9 +120,63 @@ base_customize() {
 	rm -f "$r/var/lib/dbus/machine-id"
 }
 
-# assemble BASETAR IMG: base + the kernel's modules + the L2 kernel + the
-# overlay (ci/lpar/rootfs, its units enabled) as an ext4 filesystem, sized to
-# the content plus room for L2 disks and logs.
+# our_debs: the .debs of ours that the image installs over Debian's.
+our_debs() {
+	"$TOP/ci/qemu72-deb.sh" path
+}
+
+# install_debs ROOT: apt installs our .debs over Debian's in the root (the
+# maintainer scripts run through qemu-user-static), offline: every
+# dependency is already there.  Each must then be installed at its version.
+install_debs() {
+	local r=$1 d names=() log=$OUT/our-debs.log p v
+	mkdir -p "$r/tmp/nv2-debs"
+	for d in $(our_debs); do
+		cp "$d" "$r/tmp/nv2-debs/"
+		names+=("/tmp/nv2-debs/${d##*/}")
+	done
+	mount -t proc proc "$r/proc"
+	local rc=0
+	chroot "$r" apt-get install -y --no-download --no-install-recommends \
+		-o Dpkg::Use-Pty=0 "${names[@]}" >"$log" 2>&1 || rc=$?
+	umount "$r/proc"
+	[ $rc = 0 ] || { tail -n 20 "$log" >&2; die "apt-get install of our .debs failed in the image (log: $log)"; }
+	: >"$OUT/our-debs.installed"
+	for d in $(our_debs); do
+		p=$(dpkg-deb -f "$d" Package) v=$(dpkg-deb -f "$d" Version)
+		[ "$(chroot "$r" dpkg-query -W -f='${Version}' "$p")" = "$v" ] ||
+			die "$p is not at $v in the image after apt-get install (log: $log)"
+		echo "$p $v" >>"$OUT/our-debs.installed"
+	done
+	rm -rf "$r/tmp/nv2-debs"
+	chroot "$r" dpkg-query -W -f='${Package} ${Version}\n' | sort >"$OUT/lpar.installed"
+}
+
+# l2_disk FILE: the L2 guests' disk, a 64 MiB ext4 filesystem with Debian's
+# busybox-static as the whole userland: busybox init runs ci/lpar/l2 (rcS:
+# a console marker, DHCP on the NAT network, a boot log kept on the disk,
+# a heartbeat) and, on the pseries power button, its shutdown actions.
+l2_disk() {
+	local f=$1 d=$OUT/l2root a
+	rm -rf "$d"
+	mkdir -p "$d"/{bin,sbin,etc/init.d,proc,sys,dev,tmp,run,var/lib/nv2,usr/share/udhcpc}
+	dpkg-deb --fsys-tarfile "$(locked_deb busybox-static ppc64el)" | tar -C "$d" -x ./bin/busybox
+	ln -s busybox "$d/bin/sh"
+	for a in init poweroff reboot halt; do ln -s ../bin/busybox "$d/sbin/$a"; done
+	install -m 0644 "$LPAR/l2/inittab" "$d/etc/inittab"
+	install -m 0755 "$LPAR/l2/rcS" "$d/etc/init.d/rcS"
+	install -m 0755 "$LPAR/l2/rcK" "$d/etc/init.d/rcK"
+	install -m 0755 "$LPAR/l2/heartbeat" "$d/etc/init.d/heartbeat"
+	install -m 0755 "$LPAR/l2/udhcpc.script" "$d/usr/share/udhcpc/default.script"
+	echo nv2-l2 >"$d/etc/hostname"
+	rm -f "$f"
+	mke2fs -q -t ext4 -L nv2-l2 -E root_owner=0:0 -d "$d" "$f" 64M || die "mke2fs failed for $f"
+	rm -rf "$d"
+}
+
+# assemble BASETAR IMG: base + the kernel's modules + the L2 kernel and disk
+# + our .debs + the overlay (ci/lpar/rootfs, its units enabled) as an ext4
+# filesystem, sized to the content plus room for L2 disks and logs.
 assemble() {
 	local base=$1 img=$2 dir=$OUT/root mib u
 	rm -rf "$dir"
@@ -128,6 +186,8 @@ assemble() {
 	# replace it by a directory holding only the modules)
 	tar -C "$dir" --numeric-owner --keep-directory-symlink -xpf "$KDIR/modules.tar"
 	install -D -m 0644 "$KDIR/vmlinux" "$dir/usr/local/share/nv2/l2-vmlinux"
+	l2_disk "$dir/usr/local/share/nv2/l2-disk.img"
+	install_debs "$dir"
 	cp -a --no-preserve=ownership "$LPAR/rootfs/." "$dir/"
 	for u in "$LPAR"/rootfs/etc/systemd/system/*.service; do
 		[ -e "$u" ] || continue
@@ -182,7 +242,8 @@ lock)
 build)
 	[ -f "$LOCK" ] || die "$LOCK missing: run make lpar-lock"
 	mkdir -p "$OUT" "$IMGCACHE"
-	progress "inputs: lock, kernel modules, overlay"
+	our_debs >/dev/null
+	progress "inputs: lock, kernel modules, our .debs, L2 disk, overlay"
 	k=$(key) b=$(bkey)
 	img=$IMGCACHE/lpar-$k.img base=$IMGCACHE/base-$b.tar
 	if [ -f "$img" ]; then
@@ -204,7 +265,7 @@ build)
 		find "$IMGCACHE" -name 'base-*.tar' -delete
 		mv "$OUT/base.tar" "$base"
 	fi
-	progress "ext4 image: base + modules $(cat "$KDIR/release" 2>/dev/null) + ci/lpar/rootfs"
+	progress "ext4 image: base + modules $(cat "$KDIR/release" 2>/dev/null) + our .debs + L2 disk + ci/lpar/rootfs"
 	assemble "$base" "$img"
 	# One image at a time: older keys are dropped.
 	find "$IMGCACHE" -name 'lpar-*.img' ! -name "lpar-$k.img" -delete

@@ -211,11 +211,15 @@ do_sysroot() {
 
 # --- build -------------------------------------------------------------------
 
+# vhost-net: libvirt 9.0 opens /dev/vhost-net for every virtio NIC of a KVM
+# domain and passes it to QEMU, which fails to start without vhost support
+# (the LPAR's package, ci/qemu72-deb.sh, is this build).
 CONFIGURE_ARGS=(
 	--cross-prefix="$CROSS"
 	--target-list=ppc64-softmmu
 	--enable-kvm --disable-tcg
 	--without-default-features
+	--enable-vhost-kernel --enable-vhost-net
 	--enable-fdt=system
 	--disable-docs --disable-werror
 )

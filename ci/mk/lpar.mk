@@ -1,7 +1,7 @@
 # The LPAR image (issue 13): a Debian 12 ppc64el system booted in the
 # emulated PowerVM, where virsh manages L2 guests (docs/admin.md).
 
-.PHONY: lpar-kernel lpar-lock lpar-image lpar lpar-scenario
+.PHONY: lpar-kernel lpar-lock lpar-image lpar lpar-scenario qemu72-deb
 
 ## lpar-kernel    the interim LPAR kernel: 6.1 + series, lean + ci/configs/lpar-interim.config, with modules
 lpar-kernel:
@@ -11,8 +11,13 @@ lpar-kernel:
 lpar-lock:
 	ci/lpar-image.sh lock
 
-## lpar-image     the bookworm ppc64el LPAR disk image (mmdebstrap; cached by its inputs) -> build/lpar/lpar.img
-lpar-image: lpar-kernel
+## qemu72-deb     our QEMU 7.2 as a ppc64el qemu-system-ppc .deb (+nestedv2.N, lintian clean) -> build/deb/qemu/, build/results/qemu72-deb.txt
+qemu72-deb:
+	ci/qemu72.sh build
+	ci/qemu72-deb.sh build
+
+## lpar-image     the bookworm ppc64el LPAR disk image (mmdebstrap; our .debs over Debian's; cached by its inputs) -> build/lpar/lpar.img
+lpar-image: lpar-kernel qemu72-deb
 	ci/lpar-image.sh build
 
 ## lpar           boot the LPAR image in the emulated PowerVM with a console login (root, no password) to try virsh
@@ -25,7 +30,7 @@ lpar-scenario: lpar-image $(L0_BIN)
 
 # In make check: warm, lpar-image takes <1 s and the scenario boot 41 s
 # (cold, the packages took 39 min of mmdebstrap on the loaded 2-core box).
-CHECK_PREP += lpar-image lpar-scenario
+CHECK_PREP += qemu72-deb lpar-image lpar-scenario
 PYTEST_DIRS += tests/lpar
 
 

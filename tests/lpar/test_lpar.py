@@ -62,6 +62,41 @@ def test_domcaps_recorded():
     assert root.findtext("arch") in ("ppc64", "ppc64le")
 
 
+def test_qemu72_deb():
+    """make qemu72-deb: our qemu-system-ppc for ppc64el sorts above Debian's,
+    depends on Debian's common/data of the same upload, and lintian reports
+    no error (build/results/qemu72-deb.txt)."""
+    path = os.path.join(RESULTS, "qemu72-deb.txt")
+    if not os.path.exists(path):
+        nv2test.skip_manual("qemu72-deb", "it has not been run")
+    text = open(path, encoding="utf-8").read()
+    m = re.search(r"^== version: (\S+) > (\S+) \(Debian's\)$", text, re.M)
+    assert m, text[:400]
+    ours, debian = m.groups()
+    assert "+nestedv2." in ours
+    assert subprocess.run(["dpkg", "--compare-versions", ours, "gt", debian]).returncode == 0
+    assert re.search(r"^ Package: qemu-system-ppc$", text, re.M)
+    assert re.search(r"^ Architecture: ppc64el$", text, re.M)
+    deps = re.search(r"^ Depends: (.*)$", text, re.M).group(1)
+    assert "qemu-system-common (>= " in deps and "qemu-system-data" in deps, deps
+    assert "usr/bin/qemu-system-ppc64" in text
+    assert re.search(r"^lintian errors: 0$", text, re.M), text[-2000:]
+
+
+def test_scenario_ran_the_l2_lifecycle():
+    """The L2 went through the whole virsh lifecycle in the LPAR: its marker
+    on the serial console, an address on the NAT network, and a wall time
+    per step (FACT step_*_s)."""
+    if not os.path.exists(os.path.join(RESULTS, NAME + ".facts")):
+        nv2test.skip_manual(TARGET, "it has not been run")
+    f = nv2test.facts(NAME)
+    for step in ("boot", "ping", "shutdown", "restart", "suspend_resume", "save_restore",
+                 "destroy_undefine"):
+        assert f"step_{step}_s" in f, (step, f)
+    assert "+nestedv2." in f.get("qemu", ""), f.get("qemu")
+    assert re.match(r"^\d+\.\d+\.\d+\.\d+$", f.get("l2_ip", "")), f.get("l2_ip")
+
+
 # ---- inputs of the image (no boot needed) ---------------------------------
 
 LOCK = os.path.join(TOP, "ci", "lpar", "packages.lock")
