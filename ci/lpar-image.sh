@@ -137,7 +137,7 @@ install_debs() {
 	done
 	mount -t proc proc "$r/proc"
 	local rc=0
-	chroot "$r" apt-get install -y --no-download --no-install-recommends \
+	chroot "$r" apt-get install -y --no-install-recommends \
 		-o Dpkg::Use-Pty=0 "${names[@]}" >"$log" 2>&1 || rc=$?
 	umount "$r/proc"
 	[ $rc = 0 ] || { tail -n 20 "$log" >&2; die "apt-get install of our .debs failed in the image (log: $log)"; }
@@ -159,7 +159,7 @@ install_debs() {
 l2_disk() {
 	local f=$1 d=$OUT/l2root a
 	rm -rf "$d"
-	mkdir -p "$d"/{bin,sbin,etc/init.d,proc,sys,dev,tmp,run,var/lib/nv2,usr/share/udhcpc}
+	mkdir -p "$d"/{bin,sbin,etc/init.d,proc,sys,dev,tmp,run,var/lib/nv2,etc/udhcpc}
 	dpkg-deb --fsys-tarfile "$(locked_deb busybox-static ppc64el)" | tar -C "$d" -x ./bin/busybox
 	ln -s busybox "$d/bin/sh"
 	for a in init poweroff reboot halt; do ln -s ../bin/busybox "$d/sbin/$a"; done
@@ -167,7 +167,7 @@ l2_disk() {
 	install -m 0755 "$LPAR/l2/rcS" "$d/etc/init.d/rcS"
 	install -m 0755 "$LPAR/l2/rcK" "$d/etc/init.d/rcK"
 	install -m 0755 "$LPAR/l2/heartbeat" "$d/etc/init.d/heartbeat"
-	install -m 0755 "$LPAR/l2/udhcpc.script" "$d/usr/share/udhcpc/default.script"
+	install -m 0755 "$LPAR/l2/udhcpc.script" "$d/etc/udhcpc/default.script"
 	echo nv2-l2 >"$d/etc/hostname"
 	rm -f "$f"
 	mke2fs -q -t ext4 -L nv2-l2 -E root_owner=0:0 -d "$d" "$f" 64M || die "mke2fs failed for $f"
