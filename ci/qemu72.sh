@@ -214,12 +214,18 @@ do_sysroot() {
 # vhost-net: libvirt 9.0 opens /dev/vhost-net for every virtio NIC of a KVM
 # domain and passes it to QEMU, which fails to start without vhost support
 # (the LPAR's package, ci/qemu72-deb.sh, is this build).
+# Paths as Debian's debian/rules sets them, so the package finds Debian's
+# firmware (SLOF and vof in /usr/share/qemu, the NICs' option ROMs of
+# ipxe-qemu in /usr/lib/ipxe/qemu: virtio-net-pci wants efi-virtio.rom).
 CONFIGURE_ARGS=(
 	--cross-prefix="$CROSS"
 	--target-list=ppc64-softmmu
 	--enable-kvm --disable-tcg
 	--without-default-features
 	--enable-vhost-kernel --enable-vhost-net
+	--prefix=/usr --sysconfdir=/etc --localstatedir=/var
+	--libdir=/usr/lib/$TRIPLET --libexecdir=/usr/lib/qemu
+	--firmwarepath=/usr/share/qemu:/usr/share/seabios:/usr/lib/ipxe/qemu
 	--enable-fdt=system
 	--disable-docs --disable-werror
 )
