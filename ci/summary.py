@@ -1,13 +1,18 @@
 #!/usr/bin/env python3
-"""Print each skip with its reason, then the closing line CI reads:
-'N passed, N failed[, N skipped]'."""
+"""Print each skip with its reason, each failure with the start of its
+message (CI shows the tail of the output: the reason of a failure must be
+there, not only in pytest's long report above), then the closing line CI
+reads: 'N passed, N failed[, N skipped]'."""
 import sys
 import xml.etree.ElementTree as ET
+
+# the characters of a failure's message printed (one line each)
+MAXWHY = 600
 
 
 def main(path):
     passed = failed = skipped = 0
-    skips = []
+    skips, fails = [], []
     try:
         root = ET.parse(path).getroot()
     except (OSError, ET.ParseError) as exc:
@@ -18,6 +23,11 @@ def main(path):
         tags = {child.tag for child in case}
         if tags & {"failure", "error"}:
             failed += 1
+            el = case.find("failure")
+            if el is None:
+                el = case.find("error")
+            why = " ".join((el.get("message") or "").split()) if el is not None else ""
+            fails.append((f"{case.get('classname', '')}::{case.get('name', '')}", why[:MAXWHY]))
         elif "skipped" in tags:
             skipped += 1
             el = case.find("skipped")
@@ -30,6 +40,10 @@ def main(path):
         # not run (a manual target) or an expected failure (xfail).
         print(f"skipped ({len(skips)}):")
         for name, why in skips:
+            print(f"  {name}: {why}")
+    if fails:
+        print(f"failed ({len(fails)}):")
+        for name, why in fails:
             print(f"  {name}: {why}")
     line = f"{passed} passed, {failed} failed"
     if skipped:

@@ -216,6 +216,8 @@ def test_summary_lists_skips(tmp_path):
     lines = r.stdout.splitlines()
     assert lines[0] == "skipped (1):"
     assert "b::s: not part of make check: make qemu72-tcg: no TCG build" in lines[1]
+    # each failure with its message, on one line, just above the closing line
+    assert lines[-3:-1] == ["failed (1):", "  a::bad: x"]
     assert lines[-1] == "1 passed, 1 failed, 1 skipped"
 
 
