@@ -122,7 +122,11 @@ base_customize() {
 
 # our_debs: the .debs of ours that the image installs over Debian's.
 our_debs() {
-	"$TOP/ci/qemu72-deb.sh" path
+	local d
+	for d in "$("$TOP/ci/qemu72-deb.sh" path)" "$("$TOP/ci/nvlat-deb.sh" path)"; do
+		[ -f "$d" ] || die "$d missing: run make qemu72-deb nvlat-deb"
+		echo "$d"
+	done
 }
 
 # install_debs ROOT: apt installs our .debs over Debian's in the root (the
