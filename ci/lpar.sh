@@ -59,7 +59,7 @@ console | cmd)
 scenario)
 	disk "$(readlink -f "$IMG")" snap
 	exec "${PYTHON:-python3}" "$TOP/ci/harness.py" boot lpar-scenario --qemu "$L0" \
-		--kernel "$KERNEL" --smp 4 --mem 4G --timeout "${LPAR_TIMEOUT:-1500}" --expect-end \
+		--kernel "$KERNEL" --smp 4 --mem 4G --timeout "${LPAR_TIMEOUT:-1500}" --expect-end --l0-monitor \
 		--qemu-args "$(printf '%q ' "${DISK[@]}")" \
 		--append "root=/dev/sda rw nv2.lpar=scenario systemd.mask=serial-getty@hvc0.service"
 	;;

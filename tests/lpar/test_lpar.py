@@ -83,6 +83,26 @@ def test_qemu72_deb():
     assert re.search(r"^lintian errors: 0$", text, re.M), text[-2000:]
 
 
+def test_nvlat_deb():
+    """make nvlat-deb: nvlat for ppc64el as its own package, with its man
+    page, depending on libc only, lintian clean (build/results/nvlat-deb.txt);
+    the LPAR has it installed (FACT nvlat_version)."""
+    path = os.path.join(RESULTS, "nvlat-deb.txt")
+    if not os.path.exists(path):
+        nv2test.skip_manual("nvlat-deb", "it has not been run")
+    text = open(path, encoding="utf-8").read()
+    assert re.search(r"^ Package: nvlat$", text, re.M)
+    assert re.search(r"^ Architecture: ppc64el$", text, re.M)
+    assert re.search(r"^ Depends: libc6 \(>= 2\.\d+\)$", text, re.M), text[:800]
+    for f in ("./usr/bin/nvlat", "./usr/share/man/man1/nvlat.1.gz",
+              "./usr/share/doc/nvlat/copyright", "./usr/share/doc/nvlat/changelog.gz"):
+        assert f in text, f
+    assert re.search(r"^lintian errors: 0$", text, re.M), text[-2000:]
+    version = re.search(r"^== version: (\S+)$", text, re.M).group(1)
+    if os.path.exists(os.path.join(RESULTS, NAME + ".facts")):
+        assert nv2test.facts(NAME).get("nvlat_version") == version
+
+
 def test_scenario_ran_the_l2_lifecycle():
     """The L2 went through the whole virsh lifecycle in the LPAR: its marker
     on the serial console, an address on the NAT network, and a wall time
@@ -91,10 +111,48 @@ def test_scenario_ran_the_l2_lifecycle():
         nv2test.skip_manual(TARGET, "it has not been run")
     f = nv2test.facts(NAME)
     for step in ("boot", "ping", "shutdown", "restart", "suspend_resume", "save_restore",
-                 "destroy_undefine"):
+                 "destroy_undefine", "cycles", "nvlat"):
         assert f"step_{step}_s" in f, (step, f)
     assert "+nestedv2." in f.get("qemu", ""), f.get("qemu")
+    assert f.get("nvlat_vcpus") == "0,1" and int(f.get("nvlat_events", "0")) > 0, \
+        (f.get("nvlat_vcpus"), f.get("nvlat_events"))
     assert re.match(r"^\d+\.\d+\.\d+\.\d+$", f.get("l2_ip", "")), f.get("l2_ip")
+
+
+def test_refusals_named_what_and_left_nothing():
+    """nested-hv in the L2 and an HPT-only (POWER8-mode) L2: virsh start
+    failed with an error line each (FACT refuse_*_error) and the line that
+    says why (FACT refuse_*_cause)."""
+    if not os.path.exists(os.path.join(RESULTS, NAME + ".facts")):
+        nv2test.skip_manual(TARGET, "it has not been run")
+    f = nv2test.facts(NAME)
+    for case in ("nested", "hpt"):
+        err = f.get(f"refuse_{case}_error", "")
+        assert err.startswith("error:"), (case, err)
+        cause = f.get(f"refuse_{case}_cause", "none")
+        assert cause != "none" and "warning" not in cause, (case, cause)
+        assert not cause.startswith("error: Failed to start domain"), (case, cause)
+        assert f"step_refuse_{case}_s" in f, case
+
+
+def test_cycles_leave_no_guest_in_the_l0():
+    """20 define/start/destroy/undefine cycles: the L0 held the L2 while it
+    ran and no nested guest after any cycle (its `info nested-papr`, asked
+    by the harness: facts l0.TAG.guests); the kernel's memory trend
+    (MemAvailable plus Shmem and every process's RssAnon) within 2 MiB."""
+    if not os.path.exists(os.path.join(RESULTS, NAME + ".facts")):
+        nv2test.skip_manual(TARGET, "it has not been run")
+    f = nv2test.facts(NAME)
+    n = int(f.get("cycles", "0"))
+    assert n >= 20, f.get("cycles")
+    assert f.get("l0.cycles-before.guests") == "0", f.get("l0.cycles-before.guests")
+    assert int(f.get("l0.cycle-running.guests", "0")) >= 1, f.get("l0.cycle-running.guests")
+    after = {c: f.get(f"l0.cycle-{c}.guests") for c in range(1, n + 1)}
+    assert all(v == "0" for v in after.values()), after
+    assert all(f.get(f"l0.cycle-{c}.vcpus") == "0" for c in range(1, n + 1))
+    assert abs(int(f["cycles_kernel_drift_kib"])) <= 2048, \
+        (f["cycles_kernel_drift_kib"], f.get("cycles_memavail_drift_kib"),
+         f.get("cycles_libvirtd_rss_drift_kib"), f.get("cycles_shmem_drift_kib"))
 
 
 # ---- inputs of the image (no boot needed) ---------------------------------
