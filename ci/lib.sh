@@ -269,3 +269,27 @@ linux61_companions() {
 	[ -n "$sha" ] || die "$img:ppc64el=$ver is not in apt's lists"
 	echo "$dsc $img $sha"
 }
+
+# deb_report DEB RESULT VERSION_LINE: what a .deb of ours is (dpkg-deb -I
+# and -c) and lintian's verdict, written to RESULT; a lintian error fails
+deb_report() {
+	local deb=$1 res=$2 vline=$3 lint rc=0
+	command -v lintian >/dev/null || die "lintian missing: run 'make deps'"
+	lint=$(lintian --no-cfg --fail-on error "$deb" 2>&1) || rc=$?
+	lint=$(grep -v "^running with root privileges" <<<"$lint" || true)
+	mkdir -p "$(dirname "$res")"
+	{
+		echo "== $(basename "$deb") ($(stat -c %s "$deb") bytes, sha256 $(sha256sum "$deb" | cut -c1-16))"
+		echo "== version: $vline"
+		echo "== dpkg-deb -I"
+		dpkg-deb -I "$deb"
+		echo "== dpkg-deb -c"
+		dpkg-deb -c "$deb" | awk '{ print $1, $3, $6, $7, $8 }'
+		echo "== lintian (exit $rc)"
+		printf '%s\n' "${lint:-(no tags)}"
+		echo "lintian errors: $(grep -c '^E: ' <<<"$lint" || true)"
+		echo "lintian warnings: $(grep -c '^W: ' <<<"$lint" || true)"
+	} >"$res"
+	[ "$rc" = 0 ] || { printf '%s\n' "$lint" >&2; die "lintian reports errors for $(basename "$deb")"; }
+	say "built $(basename "$deb"): $(grep -c '^E: ' <<<"$lint" || true) lintian errors, $(grep -c '^W: ' <<<"$lint" || true) warnings ($res)"
+}

@@ -106,24 +106,7 @@ EOF
 
 # report: what the package is, and lintian's verdict (no errors allowed).
 report() {
-	local deb lint rc=0
-	deb=$(deb_path)
-	mkdir -p "$RES"
-	command -v lintian >/dev/null || die "lintian missing: run 'make deps'"
-	lint=$(lintian --no-cfg --fail-on error "$deb" 2>&1) || rc=$?
-	{
-		echo "== $(basename "$deb")"
-		echo "== version: $VERSION"
-		dpkg-deb -I "$deb"
-		echo "== contents"
-		dpkg-deb -c "$deb" | awk '{ print $1, $6 }'
-		echo "== lintian (exit $rc)"
-		printf '%s\n' "$lint"
-		echo "lintian errors: $(grep -c '^E: ' <<<"$lint" || true)"
-		echo "lintian warnings: $(grep -c '^W: ' <<<"$lint" || true)"
-	} >"$RES/nvlat-deb.txt"
-	[ "$rc" = 0 ] || { printf '%s\n' "$lint" >&2; die "lintian reports errors for $(basename "$deb")"; }
-	say "built $(basename "$deb"): $(grep -c '^E: ' <<<"$lint" || true) lintian errors, $(grep -c '^W: ' <<<"$lint" || true) warnings ($RES/nvlat-deb.txt)"
+	deb_report "$(deb_path)" "$RES/nvlat-deb.txt" "$VERSION"
 }
 
 case ${1:-} in

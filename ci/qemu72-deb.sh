@@ -179,26 +179,7 @@ EOF
 
 # report: what the package is, and lintian's verdict (no errors allowed).
 report() {
-	local deb lint rc=0
-	deb=$(deb_path)
-	mkdir -p "$RES"
-	command -v lintian >/dev/null || die "lintian missing: run 'make deps'"
-	lint=$(lintian --no-cfg --fail-on error "$deb" 2>&1) || rc=$?
-	lint=$(grep -v "^running with root privileges" <<<"$lint" || true)
-	{
-		echo "== $(basename "$deb") ($(stat -c %s "$deb") bytes, sha256 $(sha256sum "$deb" | cut -c1-16))"
-		echo "== version: $VERSION > $(debian_field Version) (Debian's)"
-		echo "== dpkg-deb -I"
-		dpkg-deb -I "$deb"
-		echo "== dpkg-deb -c"
-		dpkg-deb -c "$deb" | awk '{ print $1, $3, $6, $7, $8 }'
-		echo "== lintian (exit $rc)"
-		printf '%s\n' "${lint:-(no tags)}"
-		echo "lintian errors: $(grep -c '^E: ' <<<"$lint" || true)"
-		echo "lintian warnings: $(grep -c '^W: ' <<<"$lint" || true)"
-	} >"$RES/qemu72-deb.txt"
-	[ "$rc" = 0 ] || { printf '%s\n' "$lint" >&2; die "lintian reports errors for $(basename "$deb")"; }
-	say "built $(basename "$deb"): $(grep -c '^E: ' <<<"$lint" || true) lintian errors, $(grep -c '^W: ' <<<"$lint" || true) warnings ($RES/qemu72-deb.txt)"
+	deb_report "$(deb_path)" "$RES/qemu72-deb.txt" "$VERSION > $(debian_field Version) (Debian's)"
 }
 
 case ${1:-} in
