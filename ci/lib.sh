@@ -293,3 +293,16 @@ deb_report() {
 	[ "$rc" = 0 ] || { printf '%s\n' "$lint" >&2; die "lintian reports errors for $(basename "$deb")"; }
 	say "built $(basename "$deb"): $(grep -c '^E: ' <<<"$lint" || true) lintian errors, $(grep -c '^W: ' <<<"$lint" || true) warnings ($res)"
 }
+
+# deb_build ROOT DEB SDE: md5sums, the control files dated SDE, then
+# dpkg-deb --build of ROOT (owned by root, xz) as DEB, replacing the .debs
+# of DEB's directory
+deb_build() {
+	local root=$1 deb=$2 sde=$3
+	(cd "$root" && find usr -type f -print0 | sort -z | xargs -0 md5sum) >"$root/DEBIAN/md5sums"
+	touch -d "@$sde" "$root/DEBIAN/control" "$root/DEBIAN/md5sums"
+	mkdir -p "$(dirname "$deb")"
+	rm -f "$(dirname "$deb")"/*.deb
+	dpkg-deb --root-owner-group -Zxz --build "$root" "$deb" >/dev/null ||
+		die "dpkg-deb --build of $(basename "$deb") failed"
+}

@@ -94,12 +94,7 @@ Description: L1<->L2 switch latency reporter for KVM in a PowerVM LPAR
  records captures, replays them and perf script text, and prints text,
  JSON or CSV reports, histograms, a live view and SVG heatmaps.
 EOF
-	(cd "$root" && find usr -type f -print0 | sort -z | xargs -0 md5sum) >"$root/DEBIAN/md5sums"
-	touch -d "@$sde" "$root/DEBIAN/control" "$root/DEBIAN/md5sums"
-	mkdir -p "$OUT"
-	rm -f "$OUT"/*.deb
-	dpkg-deb --root-owner-group -Zxz --build "$root" "$(deb_path)" >/dev/null ||
-		die "dpkg-deb --build failed"
+	deb_build "$root" "$(deb_path)" "$sde"
 	report
 	rm -rf "$STAGE"
 }

@@ -165,12 +165,7 @@ Description: QEMU full system emulation binaries (ppc64, KVM, nestedv2)
  .
  Subset: qemu-system-ppc64 for KVM only (no TCG, no 32-bit qemu-system-ppc).
 EOF
-	(cd "$root" && find usr -type f -print0 | sort -z | xargs -0 md5sum) >"$root/DEBIAN/md5sums"
-	touch -d "@$sde" "$root/DEBIAN/control" "$root/DEBIAN/md5sums"
-	mkdir -p "$OUT"
-	rm -f "$OUT"/*.deb
-	dpkg-deb --root-owner-group -Zxz --build "$root" "$(deb_path)" >/dev/null ||
-		die "dpkg-deb --build failed"
+	deb_build "$root" "$(deb_path)" "$sde"
 	dpkg --compare-versions "$VERSION" gt "$(debian_field Version)" ||
 		die "$VERSION does not sort above Debian's $(debian_field Version)"
 	report
