@@ -2,12 +2,19 @@
 # make kernel-deb: our 6.1 + series as Debian packages for ppc64el, and the
 # proof that apt installs them into a Debian 12 ppc64el root.
 #
-#   ci/kernel-deb.sh build     bindeb-pkg of the modular L1 (l1-modular.config)
-#                              -> build/deb/linux-image-<release>_<version>_ppc64el.deb
+#   ci/kernel-deb.sh build     bindeb-pkg of our 6.1 + series with Debian's own
+#                              powerpc64le config (KERNEL_DEB_CONFIG=reduced, the
+#                              default: the CI reduction of build/configs/; =full:
+#                              Debian's config + our symbols, nothing dropped;
+#                              =modular: the lean modular L1 of make kvm-modular)
+#                              -> build/deb/linux-image-<release>_<version>_ppc64el.deb,
+#                              the build's wall/CPU times in
+#                              build/results/kernel-deb-build.txt
 #   ci/kernel-deb.sh install   apt-get install the image .deb into a copy of
-#                              a minimal bookworm ppc64el root (made once by
-#                              `root`: mmdebstrap through qemu-user-static)
+#                              a bookworm ppc64el root (`root`: the LPAR
+#                              image's pinned packages, ci/lpar-image.sh base)
 #                              -> build/results/kernel-deb.txt
+#   ci/kernel-deb.sh path      the linux-image .deb's path (fails if none)
 #
 # Names and versions (docs/packaging.md "A kernel .deb"): the release is
 # <upstream>-nestedv2 (CONFIG_LOCALVERSION; LOCALVERSION is set, empty, in
@@ -21,16 +28,73 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 KERNEL_DEB_REV=${KERNEL_DEB_REV:-1}
-OBJ=$BUILD/obj/linux-6.1-modular
+KERNEL_DEB_CONFIG=${KERNEL_DEB_CONFIG:-reduced}
+case $KERNEL_DEB_CONFIG in
+modular) OBJ=$BUILD/obj/linux-6.1-modular ;;
+reduced | full) OBJ=$BUILD/obj/linux-6.1-debian-$KERNEL_DEB_CONFIG ;;
+*) die "KERNEL_DEB_CONFIG=$KERNEL_DEB_CONFIG: reduced, full or modular" ;;
+esac
+KMAKE=(make -C "$BUILD/src/linux-6.1" O="$OBJ" ARCH=powerpc CROSS_COMPILE="$CROSS_COMPILE" KBUILD_BUILD_VERSION=1)
 OUT=$BUILD/deb
 RES=$BUILD/results
+BTIMES=$RES/kernel-deb-build.txt
 PKGVERSION=$LINUX61_DEB_VERSION+nestedv2.$KERNEL_DEB_REV
 
 # Set and empty: the release is exactly <upstream>-nestedv2 (no "+").
 export LOCALVERSION=
 
+# timed WHAT CMD...: run CMD, append "WHAT: <wall> s wall, <user> s user,
+# <sys> s system CPU, load <1-min load before>" to kernel-deb-build.txt.
+timed() {
+	local what=$1 t
+	shift
+	t=$(mktemp)
+	echo "$what: started $(date -u '+%F %T') UTC, load $(cut -d' ' -f1 /proc/loadavg), $(nproc) CPUs" >>"$BTIMES"
+	/usr/bin/time -o "$t" -f '%e %U %S' "$@" || { rm -f "$t"; return 1; }
+	read -r wall user sys <"$t"
+	rm -f "$t"
+	printf '%s: %.0f s wall (%dm%02ds), %.0f s user + %.0f s system CPU\n' "$what" "$wall" \
+		"$((${wall%.*} / 60))" "$((${wall%.*} % 60))" "$user" "$sys" >>"$BTIMES"
+	tail -n 1 "$BTIMES" >&2
+}
+
+# debian_tree: configure OBJ with Debian's config (build/configs/, made by
+# `make kernel-debian-config`) under our release name, and build it: the
+# first build in an empty OBJ is the cold figure, a second one the warm.
+# No ccache: its 5 GB would hold little of ~6,000 objects with debug info,
+# and evict what the CI kernels need.
+debian_tree() {
+	local cfg=$BUILD/configs/debian.config phase=cold
+	[ "$KERNEL_DEB_CONFIG" = full ] || cfg=$BUILD/configs/debian-reduced.config
+	nice -n 10 "$TOP/ci/debian-kernel.sh" config
+	mkdir -p "$OBJ"
+	[ -f "$OBJ/vmlinux" ] && phase=warm
+	if ! cmp -s "$cfg" "$OBJ/debian-input.config"; then
+		cp "$cfg" "$OBJ/.config"
+		# Our release, never Debian's ABI name (6.1.0-<abi>-powerpc64le).
+		"$BUILD/src/linux-6.1/scripts/config" --file "$OBJ/.config" \
+			--set-str LOCALVERSION -nestedv2 --disable LOCALVERSION_AUTO
+		"${KMAKE[@]}" -s olddefconfig >"$OBJ/olddefconfig.log" 2>&1 ||
+			die "olddefconfig failed (log: $OBJ/olddefconfig.log)"
+		cp "$cfg" "$OBJ/debian-input.config"
+	fi
+	mkdir -p "$RES"
+	say "$phase build of Debian's $KERNEL_DEB_CONFIG config: $(grep -c '=m$' "$OBJ/.config") modules," \
+		"-j$JOBS (log: $OBJ/build.log; expected ~2-3 h cold on 2 cores, see docs/ci.md)"
+	timed "$phase build, Debian $KERNEL_DEB_CONFIG config, -j$JOBS" \
+		nice -n 10 "${KMAKE[@]}" -j"$JOBS" all >"$OBJ/build.log" 2>&1 || {
+		tail -n 30 "$OBJ/build.log" >&2
+		die "kernel build failed (log: $OBJ/build.log)"
+	}
+}
+
 build() {
-	KERNEL_CACHE=0 "$TOP/ci/kernel.sh" modular
+	if [ "$KERNEL_DEB_CONFIG" = modular ]; then
+		KERNEL_CACHE=0 "$TOP/ci/kernel.sh" modular
+	else
+		"$TOP/ci/sources.sh" ours
+		debian_tree
+	fi
 	local rel
 	# The release as this environment makes it (an object tree built
 	# without LOCALVERSION says -nestedv2+ until bindeb-pkg relinks it).
@@ -40,8 +104,10 @@ build() {
 	say "bindeb-pkg $rel $PKGVERSION (log: $OBJ/bindeb-pkg.log)"
 	# -d: the build dependencies are the cross toolchain, which
 	# dpkg-checkbuilddeps cannot see as ppc64el packages.
-	nice -n 10 make -C "$OBJ" ARCH=powerpc CROSS_COMPILE="$CROSS_COMPILE" \
-		CC="ccache ${CROSS_COMPILE}gcc" -j"$JOBS" KDEB_PKGVERSION="$PKGVERSION" \
+	local cc=()
+	[ "$KERNEL_DEB_CONFIG" != modular ] || cc=(CC="ccache ${CROSS_COMPILE}gcc")
+	timed "bindeb-pkg, $KERNEL_DEB_CONFIG config" \
+		nice -n 10 "${KMAKE[@]}" "${cc[@]}" -j"$JOBS" KDEB_PKGVERSION="$PKGVERSION" \
 		KDEB_SOURCENAME=linux-nestedv2 DPKG_FLAGS=-d bindeb-pkg \
 		>"$OBJ/bindeb-pkg.log" 2>&1 || {
 		tail -n 30 "$OBJ/bindeb-pkg.log" >&2
@@ -65,32 +131,17 @@ image_deb() {
 	die "no linux-image .deb in $OUT (ci/kernel-deb.sh build)"
 }
 
-# base_root: a minimal bookworm ppc64el root, made once with mmdebstrap
-# through qemu-user-static's binfmt entry -> build/deb/root-base.
+# base_root: a Debian 12 ppc64el system to install into: the LPAR image's
+# packages (ci/lpar-image.sh base: bookworm, pinned, made once with
+# mmdebstrap through qemu-user-static and cached) -> build/deb/root-base.
 base_root() {
-	[ -f "$OUT/root-base/.nestedv2-complete" ] && return 0
-	[ -e /proc/sys/fs/binfmt_misc/qemu-ppc64le ] || {
-		mountpoint -q /proc/sys/fs/binfmt_misc ||
-			mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc
-		update-binfmts --enable qemu-ppc64le
-	}
-	# The host's own apt sources (what ci/deps.sh uses: bookworm and
-	# bookworm-backports).
-	local srcs=() f
-	[ -s /etc/apt/sources.list ] && srcs+=(/etc/apt/sources.list)
-	for f in /etc/apt/sources.list.d/*.sources /etc/apt/sources.list.d/*.list; do
-		[ -s "$f" ] && srcs+=("$f")
-	done
-	[ ${#srcs[@]} -gt 0 ] || die "no apt sources on this host"
-	mkdir -p "$OUT" "$RES"
+	local tar
+	tar=$("$TOP/ci/lpar-image.sh" base) || die "no bookworm ppc64el root (ci/lpar-image.sh base failed)"
+	[ -f "$OUT/root-base/.nestedv2-complete" ] && [ "$(cat "$OUT/root-base/.nestedv2-complete")" = "$tar" ] && return 0
 	rm -rf "$OUT/root-base"
-	say "mmdebstrap bookworm ppc64el into $OUT/root-base (log: $RES/kernel-deb.mmdebstrap)"
-	nice -n 10 mmdebstrap --variant=apt --architectures=ppc64el bookworm \
-		"$OUT/root-base" "${srcs[@]}" >"$RES/kernel-deb.mmdebstrap" 2>&1 || {
-		tail -n 30 "$RES/kernel-deb.mmdebstrap" >&2
-		die "mmdebstrap failed (log: $RES/kernel-deb.mmdebstrap)"
-	}
-	touch "$OUT/root-base/.nestedv2-complete"
+	mkdir -p "$OUT/root-base"
+	tar -C "$OUT/root-base" --numeric-owner -xpf "$tar"
+	echo "$tar" >"$OUT/root-base/.nestedv2-complete"
 }
 
 install() {
@@ -119,7 +170,7 @@ install() {
 	mount -t proc proc "$root/proc"
 	local rc=0
 	{
-		echo "== apt-get install /tmp/$(basename "$deb") in a bookworm ppc64el root (mmdebstrap --variant=apt)"
+		echo "== apt-get install /tmp/$(basename "$deb") in a bookworm ppc64el root (the LPAR image's packages)"
 		chroot "$root" apt-get install -y "/tmp/$(basename "$deb")" 2>&1 &&
 			echo "== dpkg -s $pkg" && chroot "$root" dpkg -s "$pkg" 2>&1 &&
 			echo "== /boot and the KVM modules in the root" &&
@@ -133,7 +184,8 @@ install() {
 
 case ${1:-} in
 root) base_root ;;
+path) image_deb ;;
 build) build ;;
 install) install ;;
-*) die "usage: $0 build|install|root" ;;
+*) die "usage: $0 build|install|root|path" ;;
 esac
