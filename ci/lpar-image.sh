@@ -6,9 +6,12 @@
 # 7.2 package (ci/qemu72-deb.sh) installed by apt over Debian's; an L2 disk
 # (busybox, ci/lpar/l2).  Output: an ext4 disk image (raw, sparse).
 #
-#   ci/lpar-image.sh build   -> ~/.cache/nestedv2/lpar/lpar-KEY.img, linked
+#   ci/lpar-image.sh build   -> ~/.cache/nestedv2/lpar/VARIANT-KEY.img, linked
 #                               from build/lpar/lpar.img (boots use it with
-#                               snapshot=on or a copy: ci/lpar.sh)
+#                               snapshot=on or a copy: ci/lpar.sh).
+#                               LPAR_IMAGE=kernels: the image with Debian's
+#                               6.12 and our kernel package installed
+#                               (build/lpar-kernels/{lpar.img,boot})
 #   ci/lpar-image.sh lock    resolve ci/lpar/packages.list afresh (newest
 #                            bookworm versions), write ci/lpar/packages.lock
 #                            and keep that root as the base of the new lock
@@ -17,13 +20,16 @@
 #                            archive (mmdebstrap --simulate, ~20 s): the lock
 #                            is still served, without building anything
 #   ci/lpar-image.sh key     print the image's cache key
+#   ci/lpar-image.sh base    print the packages' tarball (made if missing):
+#                            a pinned Debian 12 ppc64el system
 #
 # Deterministic: `build` installs exactly the versions in
 # ci/lpar/packages.lock (apt pins NAME=VERSION) and fails, naming the
 # differences and `make lpar-lock`, when what got installed is not the lock.
-# Two cache levels (see bkey/key below): the packages (base-BKEY.tar) and
-# the image (lpar-KEY.img); a second build with the same inputs does nothing,
-# and a kernel or overlay change reuses the packages.
+# Cache levels (see bkey/kkey/key below): the packages (base-BKEY.tar), the
+# packaged kernels (kern-KKEY.tar) and the image (VARIANT-KEY.img); a second
+# build with the same inputs does nothing, and a kernel or overlay change
+# reuses the packages.
 #
 # Package URIs: the machine's own apt sources (ci/apt-sources.sh --uri); the
 # repository names no mirror.  Suites: bookworm, -updates, -security only.
@@ -35,7 +41,15 @@ LPAR=$TOP/ci/lpar
 LIST=$LPAR/packages.list
 LOCK=$LPAR/packages.lock
 KDIR=$BUILD/kernels/lpar
-OUT=$BUILD/lpar
+# LPAR_IMAGE: check (make lpar-image: the interim kernel boots it, make
+# check's scenario) or kernels (make lpar-image-kernels: the same plus the
+# packaged kernels, Debian's 6.12 and ours, in /boot; make lpar-bench).
+VARIANT=${LPAR_IMAGE:-check}
+case $VARIANT in
+check) OUT=$BUILD/lpar ;;
+kernels) OUT=$BUILD/lpar-kernels ;;
+*) die "LPAR_IMAGE=$VARIANT: check or kernels" ;;
+esac
 IMGCACHE=$CACHE/lpar
 DEBCACHE=$CACHE/lpar-debs
 T0=$SECONDS
@@ -44,17 +58,29 @@ progress() { step=$((step + 1)); printf '[%d/%d] %s (%ds elapsed)\n' "$step" "$n
 
 list_pkgs() { sed -e 's/#.*//' -e 's/[[:space:]]//g' -e '/^$/d' "$LIST"; }
 
-# Two levels, so a kernel or overlay change never reruns mmdebstrap:
+# Three levels, so a kernel or overlay change never reruns mmdebstrap:
 #   base-BKEY.tar   the packages (mmdebstrap); BKEY: the lock, the list and
 #                   BASE_REV (bump it when rootfs() or base_customize() change)
-#   lpar-KEY.img    base + modules + L2 kernel + ci/lpar/rootfs; KEY: BKEY,
-#                   those files and this script
-BASE_REV=1
+#   kern-KKEY.tar   LPAR_IMAGE=kernels only: base + the packaged kernels
+#                   (KERNEL_DEBS) installed by apt, their initramfs made by
+#                   initramfs-tools under qemu-user (~25 min); KKEY: BKEY,
+#                   those .debs, KERN_REV.  kern-KKEY.boot/: their /boot
+#   VARIANT-KEY.img base or kern + modules + L2 kernel + ci/lpar/rootfs;
+#                   KEY: BKEY or KKEY, those files and this script
+BASE_REV=1 KERN_REV=1
 bkey() { { echo "$BASE_REV"; sha256sum "$LOCK" "$LIST" | cut -d' ' -f1; } | sha256sum | cut -c1-16; }
+kkey() {
+	{
+		bkey
+		echo "$KERN_REV"
+		kernel_debs | xargs -r sha256sum | cut -d' ' -f1
+	} | sha256sum | cut -c1-16
+}
 key() {
 	[ -f "$KDIR/modules.tar" ] || die "$KDIR/modules.tar missing: run ci/lpar-kernel.sh (make lpar-kernel) first"
 	{
-		bkey
+		echo "$VARIANT"
+		if [ "$VARIANT" = kernels ]; then kkey; else bkey; fi
 		sha256sum "$0" "$KDIR/modules.tar" "$KDIR/vmlinux" | cut -d' ' -f1
 		our_debs | xargs -r sha256sum | cut -d' ' -f1
 		lock_get busybox-static ppc64el
@@ -81,18 +107,27 @@ rootfs() {
 	sources
 	mkdir -p "$DEBCACHE"
 	rm -f "$tar" "$tar.installed"
-	local rc=0
-	nice -n 10 mmdebstrap --mode=root --architectures=ppc64el --variant=essential \
-		--include="$include" \
-		--aptopt='APT::Install-Recommends "false"' \
-		--skip=essential/unlink --skip=download/empty \
-		--setup-hook='mkdir -p "$1"/var/cache/apt/archives/' \
-		--setup-hook="sync-in $DEBCACHE /var/cache/apt/archives/" \
-		--customize-hook="sync-out /var/cache/apt/archives $DEBCACHE" \
-		--customize-hook='rm -f "$1"/var/cache/apt/archives/*.deb' \
-		--customize-hook="$TOP/ci/lpar-image.sh base-customize \"\$1\"" \
-		--customize-hook="chroot \"\$1\" dpkg-query -W -f='\${Package} \${Version}\n' >$tar.installed.tmp" \
-		bookworm "$tar" "${SRCS[@]}" >"$tar.log" 2>&1 || rc=$?
+	local rc=0 try
+	# A mirror in the middle of a sync serves index files that do not
+	# match the Release file: that is transient, so try again (3 times).
+	for try in 1 2 3; do
+		rc=0
+		nice -n 10 mmdebstrap --mode=root --architectures=ppc64el --variant=essential \
+			--include="$include" \
+			--aptopt='APT::Install-Recommends "false"' \
+			--skip=essential/unlink --skip=download/empty \
+			--setup-hook='mkdir -p "$1"/var/cache/apt/archives/' \
+			--setup-hook="sync-in $DEBCACHE /var/cache/apt/archives/" \
+			--customize-hook="sync-out /var/cache/apt/archives $DEBCACHE" \
+			--customize-hook='rm -f "$1"/var/cache/apt/archives/*.deb' \
+			--customize-hook="$TOP/ci/lpar-image.sh base-customize \"\$1\"" \
+			--customize-hook="chroot \"\$1\" dpkg-query -W -f='\${Package} \${Version}\n' >$tar.installed.tmp" \
+			bookworm "$tar" "${SRCS[@]}" >"$tar.log" 2>&1 || rc=$?
+		[ $rc != 0 ] && [ $try -lt 3 ] &&
+			grep -qE 'Mirror sync in progress|Hash Sum mismatch|unexpected size' "$tar.log" || break
+		say "mirror sync in progress (attempt $try, $tar.log); again in $((try * 60)) s"
+		sleep $((try * 60))
+	done
 	if [ $rc != 0 ]; then
 		grep -E '^(E|W):|rror' "$tar.log" | cut -c1-200 | tail -n 20 >&2
 		die "mmdebstrap failed (log: $tar.log)"
@@ -120,6 +155,22 @@ base_customize() {
 	rm -f "$r/var/lib/dbus/machine-id"
 }
 
+# The kernels an LPAR boots from its own disk, the Debian way (a kernel
+# package, its initramfs made by initramfs-tools; ci/lpar.sh takes /boot's
+# vmlinux and initrd from build/lpar-kernels/boot), in the image of
+# LPAR_IMAGE=kernels (make lpar-bench): Debian's 6.12, the reference, and
+# what it needs, pinned in ci/debs.lock (apt's closure of the two over the
+# locked packages, `apt-get -s install` against the base's dpkg status),
+# and ours, make kernel-deb's linux-image .deb.
+BOOT_DEBS="linux-base:all libklibc:ppc64el klibc-utils:ppc64el cpio:ppc64el
+	initramfs-tools-core:all initramfs-tools:all $LINUX612_IMAGE_PKG:ppc64el"
+kernel_debs() {
+	local d
+	for d in $BOOT_DEBS; do locked_deb "${d%:*}" "${d#*:}"; done
+	d=$("$TOP/ci/kernel-deb.sh" path) || die "no kernel .deb of ours: run make kernel-deb"
+	echo "$d"
+}
+
 # our_debs: the .debs of ours that the image installs over Debian's.
 our_debs() {
 	local d
@@ -129,31 +180,30 @@ our_debs() {
 	done
 }
 
-# install_debs ROOT: apt installs our .debs over Debian's in the root (the
+# install_debs ROOT LOG DEB...: apt installs the .debs in the root (the
 # maintainer scripts run through qemu-user-static), offline: every
-# dependency is already there.  Each must then be installed at its version.
+# dependency is already there.  Each must then be installed at its version;
+# "package version" of each is appended to LOG.installed.
 install_debs() {
-	local r=$1 d names=() log=$OUT/our-debs.log p v
+	local r=$1 log=$2 d names=() p v rc=0
+	shift 2
 	mkdir -p "$r/tmp/nv2-debs"
-	for d in $(our_debs); do
+	for d; do
 		cp "$d" "$r/tmp/nv2-debs/"
 		names+=("/tmp/nv2-debs/${d##*/}")
 	done
 	mount -t proc proc "$r/proc"
-	local rc=0
 	chroot "$r" apt-get install -y --no-install-recommends \
 		-o Dpkg::Use-Pty=0 "${names[@]}" >"$log" 2>&1 || rc=$?
 	umount "$r/proc"
-	[ $rc = 0 ] || { tail -n 20 "$log" >&2; die "apt-get install of our .debs failed in the image (log: $log)"; }
-	: >"$OUT/our-debs.installed"
-	for d in $(our_debs); do
+	[ $rc = 0 ] || { tail -n 20 "$log" >&2; die "apt-get install of ${#names[@]} .debs failed in the image (log: $log)"; }
+	for d; do
 		p=$(dpkg-deb -f "$d" Package) v=$(dpkg-deb -f "$d" Version)
 		[ "$(chroot "$r" dpkg-query -W -f='${Version}' "$p")" = "$v" ] ||
 			die "$p is not at $v in the image after apt-get install (log: $log)"
-		echo "$p $v" >>"$OUT/our-debs.installed"
+		echo "$p $v" >>"$log.installed"
 	done
 	rm -rf "$r/tmp/nv2-debs"
-	chroot "$r" dpkg-query -W -f='${Package} ${Version}\n' | sort >"$OUT/lpar.installed"
 }
 
 # l2_disk FILE: the L2 guests' disk, a 64 MiB ext4 filesystem with Debian's
@@ -178,12 +228,49 @@ l2_disk() {
 	rm -rf "$d"
 }
 
-# assemble BASETAR IMG: base + the kernel's modules + the L2 kernel and disk
-# + our .debs + the overlay (ci/lpar/rootfs, its units enabled) as an ext4
-# filesystem, sized to the content plus room for L2 disks and logs.
+# boot_files ROOT DIR: each packaged kernel's /boot/vmlinux-R and its
+# initrd.img-R, copied to DIR (next to the image in the cache); DIR/RELEASES
+# names them, one a line.  A kernel without its initramfs is an error.
+boot_files() {
+	local r=$1 dir=$2 k rel
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	for k in "$r"/boot/vmlinux-*; do
+		[ -f "$k" ] || continue
+		rel=${k##*/vmlinux-}
+		[ -f "$r/boot/initrd.img-$rel" ] || die "no /boot/initrd.img-$rel in the image (log: $OUT/kernel-debs.log)"
+		cp "$k" "$r/boot/initrd.img-$rel" "$dir/"
+		echo "$rel" >>"$dir/RELEASES"
+	done
+	[ -s "$dir/RELEASES" ] || die "no packaged kernel in the image's /boot"
+	say "kernels in /boot: $(paste -sd' ' "$dir/RELEASES")"
+}
+
+# kern_layer BASETAR KTAR: the base with the packaged kernels installed by
+# apt (their postinst makes each initramfs) as KTAR, their /boot files in
+# KTAR.boot.
+kern_layer() {
+	local base=$1 ktar=$2 dir=$OUT/kroot
+	rm -rf "$dir" "$OUT/kernel-debs.log.installed"
+	mkdir -p "$dir"
+	tar -C "$dir" --numeric-owner -xpf "$base"
+	# shellcheck disable=SC2046 # one .deb a word
+	install_debs "$dir" "$OUT/kernel-debs.log" $(kernel_debs)
+	boot_files "$dir" "$ktar.boot.new"
+	mv "$OUT/kernel-debs.log.installed" "$ktar.boot.new/INSTALLED"
+	tar -C "$dir" --numeric-owner -cf "$ktar.new" .
+	rm -rf "$dir" "$ktar.boot"
+	mv "$ktar.boot.new" "$ktar.boot"
+	mv "$ktar.new" "$ktar"
+}
+
+# assemble BASETAR IMG: base (or kern) + the interim kernel's modules + the
+# L2 kernel and disk + our .debs + the overlay (ci/lpar/rootfs, its units
+# enabled) as an ext4 filesystem, sized to the content plus room for L2
+# disks and logs.
 assemble() {
 	local base=$1 img=$2 dir=$OUT/root mib u
-	rm -rf "$dir"
+	rm -rf "$dir" "$OUT/our-debs.log.installed"
 	mkdir -p "$dir"
 	tar -C "$dir" --numeric-owner -xpf "$base"
 	# /lib is usrmerge's symlink to usr/lib: keep it (a plain extract would
@@ -191,7 +278,11 @@ assemble() {
 	tar -C "$dir" --numeric-owner --keep-directory-symlink -xpf "$KDIR/modules.tar"
 	install -D -m 0644 "$KDIR/vmlinux" "$dir/usr/local/share/nv2/l2-vmlinux"
 	l2_disk "$dir/usr/local/share/nv2/l2-disk.img"
-	install_debs "$dir"
+	# shellcheck disable=SC2046 # one .deb a word
+	install_debs "$dir" "$OUT/our-debs.log" $(our_debs)
+	mv "$OUT/our-debs.log.installed" "$OUT/our-debs.installed"
+	[ "$VARIANT" != kernels ] || grep -e '-nestedv2 ' "$base.boot/INSTALLED" >>"$OUT/our-debs.installed"
+	chroot "$dir" dpkg-query -W -f='${Package} ${Version}\n' | sort >"$OUT/lpar.installed"
 	cp -a --no-preserve=ownership "$LPAR/rootfs/." "$dir/"
 	for u in "$LPAR"/rootfs/etc/systemd/system/*.service; do
 		[ -e "$u" ] || continue
@@ -207,12 +298,36 @@ assemble() {
 	rm -rf "$dir"
 }
 
+# base_tar TAR: the packages' tarball of the lock (made if missing).
+base_tar() {
+	local base=$1
+	progress "binfmt: ppc64el through qemu-user-static"
+	"$TOP/ci/binfmt-ppc64le.sh"
+	if [ -f "$base" ]; then
+		progress "packages: cached $base"
+		return 0
+	fi
+	progress "mmdebstrap bookworm ppc64el: $(grep -vc '^#' "$LOCK") pinned packages (log: $OUT/base.tar.log)"
+	rootfs "$(pins)" "$OUT/base.tar"
+	if ! diff -u <(grep -v '^#' "$LOCK") "$OUT/base.tar.installed" >"$OUT/lock.diff"; then
+		cat "$OUT/lock.diff" >&2
+		die "installed packages differ from $LOCK (above); if the archive moved on, run make lpar-lock and commit the lock"
+	fi
+	find "$IMGCACHE" -name 'base-*.tar' -delete
+	mv "$OUT/base.tar" "$base"
+}
+
 case ${1:-} in
 base-customize)
 	base_customize "$2"
 	;;
 key)
 	key
+	;;
+base)
+	mkdir -p "$OUT" "$IMGCACHE"
+	base_tar "$IMGCACHE/base-$(bkey).tar" >&2
+	echo "$IMGCACHE/base-$(bkey).tar"
 	;;
 check-lock)
 	[ -f "$LOCK" ] || die "$LOCK missing: run make lpar-lock"
@@ -247,36 +362,38 @@ build)
 	[ -f "$LOCK" ] || die "$LOCK missing: run make lpar-lock"
 	mkdir -p "$OUT" "$IMGCACHE"
 	our_debs >/dev/null
+	[ "$VARIANT" != kernels ] || { kernel_debs >/dev/null && nsteps=5; }
 	progress "inputs: lock, kernel modules, our .debs, L2 disk, overlay"
 	k=$(key) b=$(bkey)
-	img=$IMGCACHE/lpar-$k.img base=$IMGCACHE/base-$b.tar
+	img=$IMGCACHE/$VARIANT-$k.img base=$IMGCACHE/base-$b.tar
 	if [ -f "$img" ]; then
 		ln -sfn "$img" "$OUT/lpar.img"
 		say "cached: $img ($(du -h --apparent-size "$img" | cut -f1) apparent, $(du -h "$img" | cut -f1) used), $((SECONDS - T0))s"
 		exit 0
 	fi
-	progress "binfmt: ppc64el through qemu-user-static"
-	"$TOP/ci/binfmt-ppc64le.sh"
-	if [ -f "$base" ]; then
-		progress "packages: cached $base"
-	else
-		progress "mmdebstrap bookworm ppc64el: $(grep -vc '^#' "$LOCK") pinned packages (log: $OUT/base.tar.log)"
-		rootfs "$(pins)" "$OUT/base.tar"
-		if ! diff -u <(grep -v '^#' "$LOCK") "$OUT/base.tar.installed" >"$OUT/lock.diff"; then
-			cat "$OUT/lock.diff" >&2
-			die "installed packages differ from $LOCK (above); if the archive moved on, run make lpar-lock and commit the lock"
+	base_tar "$base"
+	if [ "$VARIANT" = kernels ]; then
+		kt=$IMGCACHE/kern-$(kkey).tar
+		if [ -f "$kt" ] && [ -s "$kt.boot/RELEASES" ]; then
+			progress "kernels: cached $kt"
+		else
+			progress "kernels: apt-get install of $(kernel_debs | wc -l) .debs, initramfs by initramfs-tools under qemu-user (~25 min; log: $OUT/kernel-debs.log)"
+			kern_layer "$base" "$kt"
+			find "$IMGCACHE" -maxdepth 1 -name 'kern-*.tar*' ! -name "${kt##*/}*" -exec rm -rf {} +
 		fi
-		find "$IMGCACHE" -name 'base-*.tar' -delete
-		mv "$OUT/base.tar" "$base"
+		base=$kt
+		ln -sfn "$kt.boot" "$OUT/boot"
 	fi
-	progress "ext4 image: base + modules $(cat "$KDIR/release" 2>/dev/null) + our .debs + L2 disk + ci/lpar/rootfs"
+	progress "ext4 image: ${base##*/} + modules $(cat "$KDIR/release" 2>/dev/null) + our .debs + L2 disk + ci/lpar/rootfs"
 	assemble "$base" "$img"
-	# One image at a time: older keys are dropped.
-	find "$IMGCACHE" -name 'lpar-*.img' ! -name "lpar-$k.img" -delete
+	# One image a variant: older keys are dropped.
+	find "$IMGCACHE" -maxdepth 1 -name "$VARIANT-*.img" ! -name "${img##*/}" -delete
+	# (and the images of the scripts before the variants, lpar-KEY.img)
+	find "$IMGCACHE" -maxdepth 1 -name 'lpar-*.img*' -exec rm -rf {} +
 	ln -sfn "$img" "$OUT/lpar.img"
 	say "done: $img ($(du -h --apparent-size "$img" | cut -f1) apparent, $(du -h "$img" | cut -f1) used), $((SECONDS - T0))s"
 	;;
 *)
-	die "usage: $0 build|lock|key"
+	die "usage: $0 build|lock|check-lock|key|base"
 	;;
 esac

@@ -1,8 +1,17 @@
 #!/usr/bin/env bash
 # Boot the LPAR image (ci/lpar-image.sh) in the emulated PowerVM: our QEMU
 # 10.0 L0 (-M pseries,cap-nested-papr=on, TCG), 4 L1 CPUs, 4 GiB, the root
-# disk on spapr-vscsi as PowerVM gives it, the interim kernel
-# (build/kernels/lpar/vmlinux) loaded by the L0 (x-vof=on, no SLOF).
+# disk on spapr-vscsi as PowerVM gives it; the kernel loaded by the L0
+# (x-vof=on, no SLOF) is LPAR_KERNEL's:
+#
+#   interim   build/kernels/lpar/vmlinux, no initramfs (the default)
+#   ref       Debian's 6.12 (upstream nestedv2), /boot/vmlinux-* and its
+#             initrd.img as the image's packages installed them
+#   ours      our 6.1 + series, make kernel-deb's package, from /boot
+#
+# ref and ours boot the image with the packaged kernels (make
+# lpar-image-kernels: build/lpar-kernels/{lpar.img,boot}); interim boots
+# make lpar-image's (build/lpar/lpar.img).
 #
 #   ci/lpar.sh console    interactive: the serial console (hvc0) on this
 #                         terminal, root login without password.  Boots a
@@ -13,19 +22,46 @@
 #                         sbin/nv2-lpar-scenario) through ci/harness.py, the
 #                         image read-only (snapshot=on): build/results/
 #                         lpar-scenario.{tap,facts,console}
+#   ci/lpar.sh bench K    make lpar-bench's measurement (nv2-lpar-bench) with
+#                         LPAR_KERNEL=K: build/results/lpar-bench-K.*
 #   ci/lpar.sh cmd        print the QEMU command of `console`
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 L0=${L0_QEMU:-$BUILD/obj/qemu-10.0/qemu-system-ppc64}
-KERNEL=$BUILD/kernels/lpar/vmlinux
 IMG=$BUILD/lpar/lpar.img
 RW=$BUILD/lpar/lpar-rw.img
 APPEND="console=hvc0 disable_radix=0 root=/dev/sda rw"
+[ "${1:-}" != bench ] || LPAR_KERNEL=${2:-}
 
-for f in "$L0" "$KERNEL" "$IMG"; do
+# KARGS: QEMU's -kernel (and -initrd) of LPAR_KERNEL; HARGS: the harness's.
+case ${LPAR_KERNEL:=interim} in
+interim)
+	KERNEL=$BUILD/kernels/lpar/vmlinux INITRD= ;;
+ref | ours)
+	# The image with the packaged kernels (LPAR_IMAGE=kernels).
+	D=$BUILD/lpar-kernels IMG=$BUILD/lpar-kernels/lpar.img RW=$BUILD/lpar-kernels/lpar-rw.img
+	[ "$LPAR_KERNEL" = ref ] && pat="^${LINUX612_IMAGE_PKG#linux-image-}\$" || pat='-nestedv2$'
+	rel=$(grep -m1 -e "$pat" "$D/boot/RELEASES" 2>/dev/null) ||
+		die "no $LPAR_KERNEL kernel in the image's /boot ($D/boot/RELEASES): run make lpar-image-kernels (it needs make kernel-deb)"
+	KERNEL=$D/boot/vmlinux-$rel INITRD=$D/boot/initrd.img-$rel ;;
+*) die "LPAR_KERNEL=$LPAR_KERNEL: interim, ref or ours" ;;
+esac
+for f in "$L0" "$KERNEL" "$IMG" ${INITRD:+"$INITRD"}; do
 	[ -e "$f" ] || die "$f missing: run make lpar-image (and make qemu-l0)"
 done
+KARGS=(-kernel "$KERNEL") HARGS=(--kernel "$KERNEL")
+[ -z "$INITRD" ] || KARGS+=(-initrd "$INITRD") HARGS+=(--initrd "$INITRD")
+
+# boot NAME APPEND-EXTRA: the scripted boots, through ci/harness.py, the
+# image read-only (snapshot=on): build/results/NAME.{tap,facts,console}
+boot() {
+	disk "$(readlink -f "$IMG")" snap
+	exec "${PYTHON:-python3}" "$TOP/ci/harness.py" boot "$1" --qemu "$L0" \
+		"${HARGS[@]}" --smp 4 --mem 4G --timeout "${LPAR_TIMEOUT:-1500}" --expect-end --l0-monitor \
+		--qemu-args "$(printf '%q ' "${DISK[@]}")" \
+		--append "root=/dev/sda rw $2 systemd.mask=serial-getty@hvc0.service"
+}
 
 disk() { # file [snap]: sets DISK, the QEMU arguments of the root disk
 	local snap=
@@ -39,7 +75,7 @@ case ${1:-} in
 console | cmd)
 	disk "$RW"
 	cmd=("$L0" -M "pseries,cap-nested-papr=on,x-vof=on" -cpu power10 -smp 4 -m 4G -accel tcg
-		-nographic -nodefaults -serial mon:stdio -no-reboot -kernel "$KERNEL"
+		-nographic -nodefaults -serial mon:stdio -no-reboot "${KARGS[@]}"
 		"${DISK[@]}" -append "$APPEND")
 	if [ "$1" = cmd ]; then
 		for a in "${cmd[@]}"; do
@@ -57,13 +93,12 @@ console | cmd)
 	exec "${cmd[@]}"
 	;;
 scenario)
-	disk "$(readlink -f "$IMG")" snap
-	exec "${PYTHON:-python3}" "$TOP/ci/harness.py" boot lpar-scenario --qemu "$L0" \
-		--kernel "$KERNEL" --smp 4 --mem 4G --timeout "${LPAR_TIMEOUT:-1500}" --expect-end --l0-monitor \
-		--qemu-args "$(printf '%q ' "${DISK[@]}")" \
-		--append "root=/dev/sda rw nv2.lpar=scenario systemd.mask=serial-getty@hvc0.service"
+	boot lpar-scenario nv2.lpar=scenario
+	;;
+bench)
+	boot "lpar-bench-$LPAR_KERNEL" "nv2.lpar=bench nv2.rounds=${LPAR_BENCH_ROUNDS:-3}"
 	;;
 *)
-	die "usage: $0 console|scenario|cmd"
+	die "usage: $0 console|scenario|bench ours|ref|interim|cmd"
 	;;
 esac

@@ -43,6 +43,9 @@ LINUX612_VERSION_MAJOR=6.12
 LINUX612_DEB_VERSION=6.12.117-1~deb12u1
 LINUX612_DEB_SHA256=e849faf31ca3555757f3a8877cb01af92122f744f75d1f3102734651c4e14703
 LINUX612_SHA256=585a4a074597aefa2b1a68ada83a3184ba351c127544dea80618bbcceaa3961f
+# Debian's own powerpc64le build of that version: the reference kernel of
+# the LPAR image (make lpar-bench); its .deb is pinned in ci/debs.lock.
+LINUX612_IMAGE_PKG=linux-image-6.12.117+deb12-powerpc64le
 
 # QEMU 10.0 (bookworm-backports): the emulated PowerVM (L0), built from
 # source; Debian's firmware for it (vof.bin: the +ds source strips blobs)

@@ -1,7 +1,8 @@
 # The LPAR image (issue 13): a Debian 12 ppc64el system booted in the
 # emulated PowerVM, where virsh manages L2 guests (docs/admin.md).
 
-.PHONY: lpar-kernel lpar-lock lpar-image lpar lpar-scenario qemu72-deb nvlat-deb
+.PHONY: lpar-kernel lpar-lock lpar-image lpar lpar-scenario qemu72-deb nvlat-deb \
+	lpar-image-kernels lpar-bench
 
 ## lpar-kernel    the interim LPAR kernel: 6.1 + series, lean + ci/configs/lpar-interim.config, with modules
 lpar-kernel:
@@ -23,6 +24,21 @@ nvlat-deb:
 ## lpar-image     the bookworm ppc64el LPAR disk image (mmdebstrap; our .debs over Debian's; cached by its inputs) -> build/lpar/lpar.img
 lpar-image: lpar-kernel qemu72-deb nvlat-deb
 	ci/lpar-image.sh build
+
+## lpar-image-kernels  lpar-image plus the packaged kernels in /boot: Debian's 6.12 and ours (make kernel-deb) -> build/lpar-kernels/
+# Not part of make check: ours is make kernel-deb's package, a build of
+# Debian's config (~3 h cold on 2 cores, docs/ci.md); installing the two
+# kernels makes their initramfs under qemu-user (~25 min, cached).
+lpar-image-kernels: lpar-kernel qemu72-deb nvlat-deb
+	LPAR_IMAGE=kernels ci/lpar-image.sh build
+
+## lpar-bench     ours vs Debian's 6.12 in the same LPAR image: L2 boot, exits and L1->L0 hcalls per boot and per 4 KiB O_DIRECT read -> build/results/lpar-bench.md
+# Not part of make check (needs lpar-image-kernels); LPAR_BENCH_ROUNDS=3.
+# docs/performance.md "The LPAR: ours vs 6.12 under virsh".
+lpar-bench: lpar-image-kernels $(L0_BIN)
+	-ci/lpar.sh bench ref
+	-ci/lpar.sh bench ours
+	ci/lpar-bench.py --markdown $(RESULTS)/lpar-bench.md
 
 ## lpar           boot the LPAR image in the emulated PowerVM with a console login (root, no password) to try virsh
 lpar: lpar-image $(L0_BIN)
