@@ -245,12 +245,13 @@ buffer) where it fetched the whole register file (~2.4 KB) before 0026.
 """
 
 
-def update_doc(path, text):
-    """Replace the Hypercall cost section of path (or append it)."""
+def update_doc(path, text, head=SECTION_HEAD):
+    """Replace the section of path that starts with the line head (a "## "
+    heading) by text, or append text."""
     old = open(path, encoding="utf-8").read() if os.path.exists(path) else (
         "# Performance\n\nMeasured figures of the nestedv2 pieces. "
         "Each area keeps its own section.\n")
-    pat = re.compile(r"^## Hypercall cost\n.*?(?=^## |\Z)", re.S | re.M)
+    pat = re.compile(r"^" + re.escape(head) + r"\n.*?(?=^## |\Z)", re.S | re.M)
     if pat.search(old):
         new = pat.sub(lambda m: text + ("\n" if m.end() < len(old) else ""), old, count=1)
     else:

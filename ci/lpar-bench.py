@@ -1,0 +1,195 @@
+#!/usr/bin/env python3
+"""The LPAR measurement of `make lpar-bench`: ours against the 6.12 reference.
+
+    lpar-bench.py [--results DIR] [--markdown FILE] [--update-doc docs/performance.md]
+
+Reads DIR/lpar-bench-ref.facts and DIR/lpar-bench-ours.facts, written by
+the harness from the LPAR's nv2-lpar-bench (ci/lpar.sh bench ref|ours: the
+same Debian 12 image booted with Debian's 6.12 and with our 6.1 kernel
+package).  Each has, per round N, three phases counted by the LPAR's perf
+on the L2's QEMU process:
+
+    bench.rN.boot.*   virsh resume until the L2's marker (one L2 boot)
+    bench.rN.idle.*   5 s of the booted, idle L2
+    bench.rN.dd.*     the L2 reads 64 MiB with O_DIRECT in 4 KiB requests
+
+with the counters s (wall seconds), exits (kvm_hv:kvm_guest_exit), l2hc
+(kvm_hv:kvm_hcall_enter), hcalls (powerpc:hcall_entry: the LPAR's
+hypercalls to the L0) and runvcpu (of those, H_GUEST_RUN_VCPU).  A dd
+request's cost is the dd window's count less the idle rate over the same
+time, over the 16384 requests.  Each figure is the median of the complete
+rounds; the ratio is ours/ref.
+
+Every round must be complete and every count a number: a missing or
+malformed file, a counter perf did not count, or a kernel without one
+complete round is an error naming file and key, and then nothing is
+written (exit 2).
+"""
+import argparse
+import os
+import re
+import statistics
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench import BenchError, parse_facts, update_doc  # noqa: E402
+
+KERNELS = (("ref", "6.12 reference"), ("ours", "6.1 + our series"))
+COUNTERS = ("s", "exits", "l2hc", "hcalls", "runvcpu")
+PHASES = ("boot", "idle", "dd")
+REQUESTS = 64 * 1024 * 1024 // 4096
+SECTION_HEAD = "## The LPAR: ours vs 6.12 under virsh"
+
+# (key, label, unit, function of one round's counts -> value)
+ROWS = [
+    ("boot.s", "L2 boot to marker (TCG wall)", "s", lambda r: r["boot"]["s"]),
+    ("boot.exits", "L2 exits handled by the L1", "per L2 boot", lambda r: r["boot"]["exits"]),
+    ("boot.l2hc", "  of which L2 hypercalls", "per L2 boot", lambda r: r["boot"]["l2hc"]),
+    ("boot.hcalls", "L1->L0 hypercalls", "per L2 boot", lambda r: r["boot"]["hcalls"]),
+    ("boot.runvcpu", "  of which H_GUEST_RUN_VCPU", "per L2 boot", lambda r: r["boot"]["runvcpu"]),
+    ("dd.exits", "L2 exits", "per 4 KiB O_DIRECT read", lambda r: per_request(r, "exits")),
+    ("dd.hcalls", "L1->L0 hypercalls", "per 4 KiB O_DIRECT read", lambda r: per_request(r, "hcalls")),
+    ("dd.runvcpu", "  of which H_GUEST_RUN_VCPU", "per 4 KiB O_DIRECT read",
+     lambda r: per_request(r, "runvcpu")),
+    ("dd.ms", "dd wall (TCG)", "ms per 4 KiB read", lambda r: r["dd"]["s"] * 1000 / REQUESTS),
+]
+
+
+def per_request(r, c):
+    """dd's count less the idle rate over dd's time, per request."""
+    idle_rate = r["idle"][c] / r["idle"]["s"]
+    return (r["dd"][c] - idle_rate * r["dd"]["s"]) / REQUESTS
+
+
+def rounds(facts, path):
+    """The rounds of one kernel: [{phase: {counter: number}}]."""
+    try:
+        n = int(facts.get("rounds", ""))
+    except ValueError:
+        raise BenchError(f"{path}: rounds={facts.get('rounds')!r} is not a number "
+                         "(did the bench start?)")
+    out = []
+    for i in range(1, n + 1):
+        r = {}
+        for ph in PHASES:
+            r[ph] = {}
+            for c in COUNTERS:
+                key = f"bench.r{i}.{ph}.{c}"
+                if key not in facts:
+                    raise BenchError(f"{path}: {key} missing (round {i} did not complete; "
+                                     "see the .tap and .console next to it)")
+                v = facts[key]
+                num = r"\d+\.\d+" if c == "s" else r"\d+"
+                if not re.fullmatch(num, v):
+                    raise BenchError(f"{path}: {key}={v!r} is not a "
+                                     f"{'time' if c == 's' else 'count'}")
+                r[ph][c] = float(v)
+            if r[ph]["s"] <= 0:
+                raise BenchError(f"{path}: bench.r{i}.{ph}.s is 0")
+        l2 = facts.get(f"bench.r{i}.dd.l2", "")
+        if not l2.startswith("rc=0 "):
+            raise BenchError(f"{path}: bench.r{i}.dd.l2={l2!r}: the L2's dd did not succeed")
+        out.append(r)
+    if not out:
+        raise BenchError(f"{path}: no complete round")
+    return out
+
+
+def load(results_dir):
+    table = {}
+    for k, _ in KERNELS:
+        path = os.path.join(results_dir, f"lpar-bench-{k}.facts")
+        if not os.path.exists(path):
+            raise BenchError(f"{path} missing: run ci/lpar.sh bench {k} (make lpar-bench)")
+        facts = parse_facts(path)
+        rs = rounds(facts, path)
+        table[k] = {
+            "kernel": facts.get("kernel", "?"),
+            "rounds": len(rs),
+            "rows": {key: [f(r) for r in rs] for key, _, _, f in ROWS},
+        }
+    return table
+
+
+def fmt(x):
+    if abs(x) >= 100:
+        return f"{x:.0f}"
+    if abs(x) >= 10:
+        return f"{x:.1f}"
+    return f"{x:.2f}"
+
+
+def cell(values):
+    m = statistics.median(values)
+    if fmt(min(values)) == fmt(max(values)):
+        return fmt(m)
+    return f"{fmt(m)} ({fmt(min(values))}-{fmt(max(values))})"
+
+
+def ratio(ref, ours):
+    r, o = statistics.median(ref), statistics.median(ours)
+    if r == 0:
+        return "n/a (ref 0)"
+    return f"{o / r:.2f}"
+
+
+def markdown(table):
+    ref, ours = table["ref"], table["ours"]
+    lines = [
+        f"| measurement | unit | 6.12 reference ({ref['kernel']}) | "
+        f"ours ({ours['kernel']}) | ours/ref |",
+        "|---|---|---:|---:|---:|",
+    ]
+    for key, label, unit, _ in ROWS:
+        lines.append(f"| {label} | {unit} | {cell(ref['rows'][key])} | "
+                     f"{cell(ours['rows'][key])} | {ratio(ref['rows'][key], ours['rows'][key])} |")
+    lines.append("")
+    lines.append(f"Median of {ref['rounds']} (ref) and {ours['rounds']} (ours) rounds, "
+                 "(min-max) over rounds.")
+    return "\n".join(lines) + "\n"
+
+
+def section(table):
+    return f"""{SECTION_HEAD}
+
+`make lpar-bench` (ci/lpar-bench.py; docs/admin.md has the setting): the
+Debian 12 LPAR image (make lpar-image-kernels) boots once with Debian's
+6.12 kernel package (upstream nestedv2) and once with ours
+(linux-image-6.1.192-nestedv2, Debian's config, make kernel-deb), 4 CPUs,
+4 GiB, in the emulated PowerVM.  In each, libvirt starts the plain L2 of
+the scenario (2 vCPUs, 1 GiB, virtio disk, no network) paused, and the
+LPAR's own perf counts tracepoints on the L2's QEMU process: the boot from
+`virsh resume` to the L2's marker, 5 s idle, and a `dd` of the L2's 64 MiB
+disk with O_DIRECT in 4 KiB requests (its count less the idle rate over
+the same time, per request).  Wall times are TCG's and only compare with
+each other.
+
+{markdown(table)}"""
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description="LPAR bench: ours vs the 6.12 reference")
+    ap.add_argument("--results", default=os.environ.get("RESULTS", "build/results"))
+    ap.add_argument("--markdown", help="write the table here too")
+    ap.add_argument("--update-doc", help=f"regenerate the '{SECTION_HEAD[3:]}' section of this file")
+    args = ap.parse_args(argv)
+    try:
+        table = load(args.results)
+    except (BenchError, OSError) as e:
+        print(f"lpar-bench.py: error: {e}", file=sys.stderr)
+        print("lpar-bench.py: nothing written", file=sys.stderr)
+        return 2
+    md = markdown(table)
+    print(md, end="")
+    if args.markdown:
+        with open(args.markdown, "w", encoding="utf-8") as f:
+            f.write(md)
+    if args.update_doc:
+        update_doc(args.update_doc, section(table), SECTION_HEAD)
+        print(f"lpar-bench.py: updated the '{SECTION_HEAD[3:]}' section of {args.update_doc}",
+              file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
