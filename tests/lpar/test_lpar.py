@@ -14,6 +14,7 @@ unit tests at the bottom check the image's inputs and run everywhere.
 """
 import os
 import re
+import shutil
 import subprocess
 
 import pytest
@@ -111,12 +112,16 @@ def test_scenario_ran_the_l2_lifecycle():
         nv2test.skip_manual(TARGET, "it has not been run")
     f = nv2test.facts(NAME)
     for step in ("boot", "ping", "shutdown", "restart", "suspend_resume", "save_restore",
-                 "destroy_undefine", "cycles", "nvlat"):
+                 "destroy_undefine", "cycles", "nvlat", "perf_kvm"):
         assert f"step_{step}_s" in f, (step, f)
     assert "+nestedv2." in f.get("qemu", ""), f.get("qemu")
     assert f.get("nvlat_vcpus") == "0,1" and int(f.get("nvlat_events", "0")) > 0, \
         (f.get("nvlat_vcpus"), f.get("nvlat_events"))
     assert re.match(r"^\d+\.\d+\.\d+\.\d+$", f.get("l2_ip", "")), f.get("l2_ip")
+    # perf kvm stat named exits and hypercalls (H_ names)
+    assert f.get("perf_kvm_exits", "none") != "none", f.get("perf_kvm_exits")
+    hc = f.get("perf_kvm_hcalls", "none")
+    assert hc != "none" and all(h.startswith("H_") for h in hc.split(",")), hc
 
 
 def test_refusals_named_what_and_left_nothing():
@@ -242,3 +247,25 @@ def test_interim_config_overrides_lean_without_duplicates():
     assert "CONFIG_KVM_BOOK3S_64_HV" in lean and "CONFIG_KVM_BOOK3S_64_HV" not in values
     # lean says MODULES=n and NET=n: the interim fragment must override both
     assert {"CONFIG_MODULES", "CONFIG_NET"} <= set(lean) & set(values)
+
+
+LPAR_SCRIPTS = sorted(
+    [os.path.join("rootfs/usr/local/sbin", f)
+     for f in os.listdir(os.path.join(TOP, "ci/lpar/rootfs/usr/local/sbin"))]
+    + ["rootfs/usr/local/lib/nv2/lpar-lib.sh", "l2/rcS", "l2/rcK", "l2/heartbeat",
+       "l2/udhcpc.script"])
+
+
+@pytest.mark.parametrize("script", LPAR_SCRIPTS)
+def test_lpar_scripts_shellcheck_clean(script):
+    """The scripts that run inside the LPAR and the L2 have no shellcheck
+    warning (the L2's are busybox sh, the LPAR's bash)."""
+    if not shutil.which("shellcheck"):
+        pytest.fail("shellcheck is not installed (ci/deps.d/qemu72-e2e.list)")
+    path = os.path.join(TOP, "ci/lpar", script)
+    shell = [] if open(path).readline().startswith("#!/bin/bash") else ["-s", "sh"]
+    if script.endswith("lpar-lib.sh"):
+        shell = ["-s", "bash"]
+    p = subprocess.run(["shellcheck", "-x", "-S", "warning", *shell, path],
+                       capture_output=True, text=True, cwd=os.path.dirname(path))
+    assert p.returncode == 0, p.stdout + p.stderr
