@@ -182,8 +182,9 @@ our_debs() {
 
 # install_debs ROOT LOG DEB...: apt installs the .debs in the root (the
 # maintainer scripts run through qemu-user-static), offline: every
-# dependency is already there.  Each must then be installed at its version;
-# "package version" of each is appended to LOG.installed.
+# dependency is already there; apt's output is appended to LOG.  Each must
+# then be installed at its version; "package version" of each is appended
+# to LOG.installed.
 install_debs() {
 	local r=$1 log=$2 d names=() p v rc=0
 	shift 2
@@ -194,7 +195,7 @@ install_debs() {
 	done
 	mount -t proc proc "$r/proc"
 	chroot "$r" apt-get install -y --no-install-recommends \
-		-o Dpkg::Use-Pty=0 "${names[@]}" >"$log" 2>&1 || rc=$?
+		-o Dpkg::Use-Pty=0 "${names[@]}" >>"$log" 2>&1 || rc=$?
 	umount "$r/proc"
 	[ $rc = 0 ] || { tail -n 20 "$log" >&2; die "apt-get install of ${#names[@]} .debs failed in the image (log: $log)"; }
 	for d; do
@@ -250,12 +251,23 @@ boot_files() {
 # apt (their postinst makes each initramfs) as KTAR, their /boot files in
 # KTAR.boot.
 kern_layer() {
-	local base=$1 ktar=$2 dir=$OUT/kroot
-	rm -rf "$dir" "$OUT/kernel-debs.log.installed"
+	local base=$1 ktar=$2 dir=$OUT/kroot d pre=() imgs=()
+	rm -rf "$dir" "$OUT/kernel-debs.log" "$OUT/kernel-debs.log.installed"
 	mkdir -p "$dir"
 	tar -C "$dir" --numeric-owner -xpf "$base"
-	# shellcheck disable=SC2046 # one .deb a word
-	install_debs "$dir" "$OUT/kernel-debs.log" $(kernel_debs)
+	# initramfs-tools first, the kernels after: a kernel set up before
+	# initramfs-tools is configured gets no initramfs (its hook is not
+	# there yet, and the trigger that follows only updates the newest
+	# kernel's).  Debian's images order this with their Depends; the
+	# packages of the kernel's bindeb-pkg declare none (docs/packaging.md).
+	for d in $(kernel_debs); do
+		case $(dpkg-deb -f "$d" Package) in
+		linux-image-*) imgs+=("$d") ;;
+		*) pre+=("$d") ;;
+		esac
+	done
+	install_debs "$dir" "$OUT/kernel-debs.log" "${pre[@]}"
+	install_debs "$dir" "$OUT/kernel-debs.log" "${imgs[@]}"
 	boot_files "$dir" "$ktar.boot.new"
 	mv "$OUT/kernel-debs.log.installed" "$ktar.boot.new/INSTALLED"
 	tar -C "$dir" --numeric-owner -cf "$ktar.new" .
