@@ -17,18 +17,18 @@ from nv2test import RESULTS, TOP
 SCRIPT = os.path.join(TOP, "ci", "lpar-bench.py")
 
 
-def round_facts(r, boot_exits, boot_hcalls, dd_exits, dd_hcalls):
+def round_facts(r, boot_runs, boot_hcalls, dd_runs, dd_hcalls):
     """One round: idle 5 s at 100 exits/s and 300 hcalls/s, dd 20 s."""
     f = {
-        f"bench.r{r}.boot.s": "30.00", f"bench.r{r}.boot.exits": boot_exits,
+        f"bench.r{r}.boot.s": "30.00", f"bench.r{r}.boot.exits": 10 * boot_runs,
         f"bench.r{r}.boot.l2hc": 1000, f"bench.r{r}.boot.hcalls": boot_hcalls,
-        f"bench.r{r}.boot.runvcpu": boot_exits,
+        f"bench.r{r}.boot.runvcpu": boot_runs,
         f"bench.r{r}.idle.s": "5.00", f"bench.r{r}.idle.exits": 500,
         f"bench.r{r}.idle.l2hc": 100, f"bench.r{r}.idle.hcalls": 1500,
         f"bench.r{r}.idle.runvcpu": 500,
-        f"bench.r{r}.dd.s": "20.00", f"bench.r{r}.dd.exits": dd_exits,
+        f"bench.r{r}.dd.s": "20.00", f"bench.r{r}.dd.exits": dd_runs,
         f"bench.r{r}.dd.l2hc": 400, f"bench.r{r}.dd.hcalls": dd_hcalls,
-        f"bench.r{r}.dd.runvcpu": dd_exits,
+        f"bench.r{r}.dd.runvcpu": dd_runs,
         f"bench.r{r}.dd.l2": "rc=0 start=1.0 end=21.0 67108864 bytes (64.0MB) copied",
     }
     return {k: str(v) for k, v in f.items()}
@@ -70,9 +70,12 @@ def test_table_medians_and_ratios(results, tmp_path):
     assert p.returncode == 0, p.stderr
     t = rows(p.stdout)
     assert t["L1->L0 hypercalls/per L2 boot"] == ["12000", "6000 (5900-6100)", "0.50"]
-    assert t["L2 exits handled by the L1/per L2 boot"][2] == "0.75"
+    assert t["L2 exits (H_GUEST_RUN_VCPU)/per L2 boot"][2] == "0.75"
+    # 12000 / 4000 and 6000 / 3000 (the median of 5900/2900, 6000/3000, 6100/3100)
+    assert t["L1->L0 hypercalls/per L2 exit (boot)"][0] == "3.00"
+    assert t["L1->L0 hypercalls/per L2 exit (boot)"][2] == "0.67"
     # per request: (18384 - 100/s x 20 s) / 16384 = 1.0
-    assert t["L2 exits/per 4 KiB O_DIRECT read"] == ["1.00", "1.00", "1.00"]
+    assert t["L2 exits (H_GUEST_RUN_VCPU)/per 4 KiB O_DIRECT read"] == ["1.00", "1.00", "1.00"]
     # (6000 + 3 x 16384 - 300/s x 20 s) / 16384 = 3
     assert t["L1->L0 hypercalls/per 4 KiB O_DIRECT read"] == ["3.00", "2.00", "0.67"]
     assert md.read_text() == p.stdout
@@ -99,6 +102,8 @@ def test_update_doc_replaces_only_its_section(results, tmp_path):
     (lambda f: f.replace("rounds=3", "rounds=0"), "no complete round"),
     (lambda f: f.replace("bench.r1.idle.s=5.00", "bench.r1.idle.s=0.00"), "is 0"),
     (lambda f: f + "not a fact line\n", "not a key=value line"),
+    (lambda f: f.replace("bench.r2.boot.runvcpu=3100", "bench.r2.boot.runvcpu=0"),
+     "no H_GUEST_RUN_VCPU"),
 ])
 def test_broken_input_is_an_error_and_writes_nothing(results, tmp_path, breakage, message):
     f = results / "lpar-bench-ours.facts"
