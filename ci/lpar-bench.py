@@ -174,8 +174,8 @@ the L2's QEMU process: the boot from `virsh resume` to the L2's marker,
 requests (its count less the idle rate over the same time, per request).
 An L2 exit is an H_GUEST_RUN_VCPU that returned (`powerpc:hcall_entry`
 with `opcode == 0x480`); `kvm_guest_exit` does not compare (6.12 fires it
-where no exit took place).  Wall times are TCG's, on a box that ran other
-jobs at the same time: compare them only with each other.
+where no exit took place).  Wall times are TCG's: compare them only with
+each other, within one run.  What the figures say: the next section.
 
 {markdown(table)}"""
 
