@@ -41,6 +41,8 @@ LPAR=$TOP/ci/lpar
 LIST=$LPAR/packages.list
 LOCK=$LPAR/packages.lock
 KDIR=$BUILD/kernels/lpar
+# the scenario's DEXCR/HASHKEYR save/restore payload (ci/qemu72.sh baremetal)
+MIGCHECK=$BUILD/obj/qemu72-baremetal/migcheck.elf
 # LPAR_IMAGE: check (make lpar-image: the interim kernel boots it, make
 # check's scenario) or kernels (make lpar-image-kernels: the same plus the
 # packaged kernels, Debian's 6.12 and ours, in /boot; make lpar-bench).
@@ -78,10 +80,11 @@ kkey() {
 }
 key() {
 	[ -f "$KDIR/modules.tar" ] || die "$KDIR/modules.tar missing: run ci/lpar-kernel.sh (make lpar-kernel) first"
+	[ -f "$MIGCHECK" ] || die "$MIGCHECK missing: run ci/qemu72.sh baremetal first"
 	{
 		echo "$VARIANT"
 		if [ "$VARIANT" = kernels ]; then kkey; else bkey; fi
-		sha256sum "$0" "$KDIR/modules.tar" "$KDIR/vmlinux" | cut -d' ' -f1
+		sha256sum "$0" "$KDIR/modules.tar" "$KDIR/vmlinux" "$MIGCHECK" | cut -d' ' -f1
 		our_debs | xargs -r sha256sum | cut -d' ' -f1
 		lock_get busybox-static ppc64el
 		(cd "$LPAR/rootfs" && find . -type f -print0 | sort -z | xargs -0 sha256sum)
@@ -289,6 +292,7 @@ assemble() {
 	# replace it by a directory holding only the modules)
 	tar -C "$dir" --numeric-owner --keep-directory-symlink -xpf "$KDIR/modules.tar"
 	install -D -m 0644 "$KDIR/vmlinux" "$dir/usr/local/share/nv2/l2-vmlinux"
+	install -m 0644 "$MIGCHECK" "$dir/usr/local/share/nv2/migcheck.elf"
 	l2_disk "$dir/usr/local/share/nv2/l2-disk.img"
 	# shellcheck disable=SC2046 # one .deb a word
 	install_debs "$dir" "$OUT/our-debs.log" $(our_debs)

@@ -124,6 +124,21 @@ def test_scenario_ran_the_l2_lifecycle():
     assert hc != "none" and all(h.startswith("H_") for h in hc.split(",")), hc
 
 
+def test_dexcr_hashkeyr_survive_virsh_save_restore():
+    """The migcheck L2 (tests/qemu72/baremetal) under virsh: DEXCR and
+    HASHKEYR as written, both hashes (HASHKEYR's and the L1 KVM's
+    HASHPKEYR's) the same after virsh save and virsh restore."""
+    if not os.path.exists(os.path.join(RESULTS, NAME + ".facts")):
+        nv2test.skip_manual(TARGET, "it has not been run")
+    f = nv2test.facts(NAME)
+    assert "step_dexcr_save_restore_s" in f, f
+    before, after = f.get("dexcr_before", ""), f.get("dexcr_after", "")
+    assert before.startswith("dexcr=0x0600000014000000 hashkeyr=0x0123456789abcdef "), before
+    assert after == before, (before, after)
+    assert f.get("dexcr_verdict") == "migcheck: PASS", f.get("dexcr_verdict")
+    assert int(f.get("dexcr_save_bytes", "0")) > 0
+
+
 def test_refusals_named_what_and_left_nothing():
     """nested-hv in the L2 and an HPT-only (POWER8-mode) L2: virsh start
     failed with an error line each (FACT refuse_*_error) and the line that
