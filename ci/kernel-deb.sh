@@ -9,7 +9,13 @@
 #                              =modular: the lean modular L1 of make kvm-modular)
 #                              -> build/deb/linux-image-<release>_<version>_ppc64el.deb,
 #                              the build's wall/CPU times in
-#                              build/results/kernel-deb-build.txt
+#                              build/results/kernel-deb-build.txt; then
+#                              fix-headers (below)
+#   ci/kernel-deb.sh fix-headers  the linux-headers .deb in build/deb, its host
+#                              programs (scripts/basic/fixdep, scripts/mod/modpost,
+#                              ...) rebuilt for ppc64el: 6.1's builddeb ships
+#                              the build host's x86-64 ones -> the same .deb,
+#                              build/results/kernel-deb-headers.txt
 #   ci/kernel-deb.sh install   apt-get install the image .deb into a copy of
 #                              a bookworm ppc64el root (`root`: the LPAR
 #                              image's pinned packages, ci/lpar-image.sh base)
@@ -119,7 +125,274 @@ build() {
 	rm -f "$OUT"/*.deb
 	mv "$BUILD"/obj/*.deb "$OUT/"
 	rm -f "$BUILD"/obj/*.buildinfo "$BUILD"/obj/*.changes
+	fix_headers
 	ls -l "$OUT"/*.deb >&2
+}
+
+# --- the headers package, made usable on ppc64el ----------------------------
+#
+# 6.1's builddeb copies the object tree's scripts/ into linux-headers-<rel>,
+# host programs included, and ours are cross-built on x86-64: fixdep,
+# modpost, genksyms, recordmcount, sign-file ... could not run on the LPAR,
+# so no out-of-tree module (DKMS) could be built there.  fix_headers rebuilds
+# them inside the package's own tree with the cross compiler as the host
+# compiler (an external-module build of scripts/, as later kernels' packaging
+# does), drops what cannot work there (GCC plugins; the .o and .cmd files of
+# both builds) and checks that every ELF file left is ppc64el.
+HDR_WORK=$BUILD/obj/kernel-deb-headers
+HDR_RES=$RES/kernel-deb-headers.txt
+TRIPLET=${CROSS_COMPILE%-}
+# What the host programs link against, for ppc64el (sign-file: libcrypto):
+# bookworm's .debs as locked in ci/debs.lock, unpacked, never installed (a
+# libssl-dev:ppc64el next to the host's libssl-dev would have to be the same
+# version, i.e. an upgrade of the host's).
+HDR_SYSROOT=$BUILD/sysroot/ppc64el-headers
+HDR_SYSROOT_PKGS=(libc6 libc6-dev linux-libc-dev libgcc-s1 libcrypt1 libcrypt-dev libssl3 libssl-dev)
+
+headers_deb() {
+	local d found=()
+	for d in "$OUT"/linux-headers-*-nestedv2_*_ppc64el.deb; do
+		[ -f "$d" ] && found+=("$d")
+	done
+	[ "${#found[@]}" = 1 ] ||
+		die "want one linux-headers .deb in $OUT, found ${#found[@]} (ci/kernel-deb.sh build)"
+	echo "${found[0]}"
+}
+
+# elf_files DIR: "PATH<TAB>ARCH<TAB>file(1)'s description" of every ELF file
+# under DIR (PATH relative to DIR; ARCH ppc64el, x86-64 or other).
+elf_files() {
+	(cd "$1" && find . -type f -exec file -N -F $'\t' {} +) | awk -F'\t' '
+		{ sub(/^ +/, "", $2) }
+		$2 !~ /^ELF / { next }
+		{
+			a = "other"
+			if ($2 ~ /^ELF 64-bit LSB .*, 64-bit PowerPC/) a = "ppc64el"
+			else if ($2 ~ /x86-64/) a = "x86-64"
+			sub(/^\.\//, "", $1)
+			print $1 "\t" a "\t" $2
+		}' | LC_ALL=C sort
+}
+
+# count_arch ARCH: how many lines of elf_files' output (stdin) have ARCH.
+count_arch() {
+	awk -F'\t' -v a="$1" '$2 == a { n++ } END { print n + 0 }'
+}
+
+# the_hdr PKGDIR: the one usr/src/linux-headers-<rel> of an unpacked package.
+the_hdr() {
+	local h
+	h=$(find "$1/usr/src" -mindepth 1 -maxdepth 1 -type d -name 'linux-headers-*')
+	if [ -z "$h" ] || [ "$(wc -l <<<"$h")" != 1 ] || [ ! -f "$h/Makefile" ] || [ ! -f "$h/.config" ]; then
+		die "$1: not one usr/src/linux-headers-<rel> with a Makefile and a .config"
+	fi
+	echo "$h"
+}
+
+# hdr_env CMD...: CMD with the ppc64el sysroot as qemu-user's library root
+# (its /lib64/ld64.so.2, libc, libcrypto) and as pkg-config's.
+hdr_env() {
+	env QEMU_LD_PREFIX="$HDR_SYSROOT" PKG_CONFIG_PATH= \
+		PKG_CONFIG_LIBDIR="$HDR_SYSROOT/usr/lib/$TRIPLET/pkgconfig:$HDR_SYSROOT/usr/share/pkgconfig" \
+		PKG_CONFIG_SYSROOT_DIR="$HDR_SYSROOT" "$@"
+}
+
+# rebuild_headers PKGDIR: rebuild the host programs of the unpacked headers
+# package PKGDIR for ppc64el; print what was done (for the results file).
+# Not in $(...): set -e would not hold there.
+rebuild_headers() {
+	local pkg=$1 hdr base src=$BUILD/src/linux-6.1 log=$HDR_WORK/rebuild.log d f t0
+	local plugins nobj ncmd added
+	hdr=$(the_hdr "$pkg")
+	# The base of the external-module build is a copy of the package's tree
+	# as shipped: its x86-64 fixdep runs here while the package's own is
+	# being replaced.  Two host programs include sources builddeb does not
+	# ship (sorttable: tools/include; selinux's genheaders and mdp:
+	# security/selinux/include): they come from our 6.1 tree, into the base
+	# only.
+	for d in tools/include/tools security/selinux/include; do
+		[ -d "$src/$d" ] || die "$src/$d missing (ci/sources.sh ours)"
+	done
+	base=$HDR_WORK/base
+	rm -rf "$base"
+	cp -a "$hdr" "$base"
+	for d in tools/include/tools security/selinux/include; do
+		mkdir -p "$base/$(dirname "$d")"
+		cp -a "$src/$d" "$base/$d"
+	done
+	(cd "$pkg" && find . ! -type d ! -path './DEBIAN/*' | LC_ALL=C sort) >"$HDR_WORK/files.before"
+	# Kbuild files (removed below) make scripts/ an external module:
+	# scripts/Makefile descends into genksyms and selinux only, the top
+	# Makefile builds basic, dtc, kconfig and mod; kconfig's conf is built
+	# on demand only.
+	for f in Kbuild scripts/Kbuild scripts/kconfig/Kbuild; do
+		[ ! -e "$hdr/$f" ] || die "$hdr/$f exists already: not the 6.1 tree this step knows"
+	done
+	# shellcheck disable=SC2016 # $(kbuild-dir) is make's
+	{
+		printf '%s\n' 'subdir-y := scripts' >"$hdr/Kbuild"
+		printf '%s\n' 'include $(kbuild-dir)/Makefile' 'subdir-y += basic dtc kconfig mod' >"$hdr/scripts/Kbuild"
+		printf '%s\n' 'include $(kbuild-dir)/Makefile' 'hostprogs-always-y += conf' >"$hdr/scripts/kconfig/Kbuild"
+	}
+	build_sysroot "$HDR_SYSROOT" "$HDR_WORK" "${HDR_SYSROOT_PKGS[@]}"
+	# scripts/mod runs its new mk_elfconfig (ppc64el) to make elfconfig.h.
+	"$TOP/ci/binfmt-ppc64le.sh"
+	say "rebuilding the host programs of $(basename "$hdr") with ${CROSS_COMPILE}gcc (log: $log)"
+	t0=$(date +%s)
+	# M relative to the base: 6.1's Makefiles spell "$(srctree)/$(src)".
+	hdr_env nice -n 10 make -C "$base" ARCH=powerpc CROSS_COMPILE="$CROSS_COMPILE" \
+		HOSTCC="${CROSS_COMPILE}gcc --sysroot=$HDR_SYSROOT" \
+		M="$(realpath --relative-to="$base" "$hdr")" -j"$JOBS" scripts/ >"$log" 2>&1 || {
+		tail -n 30 "$log" >&2
+		die "rebuilding the headers' host programs failed (log: $log)"
+	}
+	echo "rebuilt: make M=<package tree> scripts/ with HOSTCC=${CROSS_COMPILE}gcc" \
+		"--sysroot=<bookworm ppc64el: $(awk '$1 == "libc6" || $1 == "libssl-dev"' "$HDR_SYSROOT/.packages" |
+			paste -sd, | sed 's/,/, /g')> in $(($(date +%s) - t0)) s"
+	rm -f "$hdr/Kbuild" "$hdr/scripts/Kbuild" "$hdr/scripts/kconfig/Kbuild"
+	rm -rf "$base"
+	# GCC plugins are loaded by the compiler that builds the kernel; no
+	# rebuild makes x86-64 ones work on the LPAR, and our configs have
+	# CONFIG_GCC_PLUGINS off (no plugin headers for the cross compiler).
+	plugins=$(find "$hdr" -path '*/gcc-plugins/*' -name '*.so' -printf '%P\n')
+	if [ -n "$plugins" ]; then
+		say "warning: dropping the GCC plugins from the headers package: $(echo "$plugins" | paste -sd' ')"
+		find "$hdr" -path '*/gcc-plugins/*' -name '*.so' -delete
+		echo "dropped GCC plugins: $(echo "$plugins" | paste -sd' ')"
+	else
+		echo "GCC plugins: none in the package ($(grep -q '^CONFIG_GCC_PLUGINS=y' "$hdr/.config" &&
+			echo 'CONFIG_GCC_PLUGINS=y, but no .so' || echo 'CONFIG_GCC_PLUGINS is off'))"
+	fi
+	# The objects and .cmd files of both builds (bindeb-pkg shipped its
+	# own): nothing builds with them on the installed system.
+	nobj=$(find "$hdr" -name '*.o' | wc -l)
+	ncmd=$(find "$hdr" -name '.*.cmd' | wc -l)
+	find "$hdr" \( -name '*.o' -o -name '.*.cmd' -o -name '.*.d' \) -delete
+	echo "removed: $nobj .o and $ncmd .cmd files (the x86-64 build's and the rebuild's)"
+	added=$( (cd "$pkg" && find . ! -type d ! -path './DEBIAN/*' | LC_ALL=C sort) |
+		comm -13 "$HDR_WORK/files.before" -)
+	[ -z "$added" ] || die "the rebuild left files the package did not have: $(echo "$added" | paste -sd' ')"
+}
+
+# pack_headers PKGDIR DEB: DEB from PKGDIR, with the original control file
+# (only Installed-Size follows the new contents) and new md5sums.
+pack_headers() {
+	local pkg=$1 deb=$2 size
+	(cd "$pkg" && find . -type f ! -path './DEBIAN/*' -printf '%P\0' | LC_ALL=C sort -z |
+		xargs -0r md5sum) >"$pkg/DEBIAN/md5sums"
+	# As dpkg-gencontrol counts: KiB per file, rounded up; 1 per other entry.
+	size=$(cd "$pkg" && find . -mindepth 1 ! -path './DEBIAN' ! -path './DEBIAN/*' -printf '%y %s\n' |
+		awk '{ n += ($1 == "f") ? int(($2 + 1023) / 1024) : 1 } END { print n }')
+	sed -i "s/^Installed-Size: .*/Installed-Size: $size/" "$pkg/DEBIAN/control"
+	chmod -R go-w,a+rX "$pkg"
+	nice -n 10 dpkg-deb --root-owner-group -b "$pkg" "$deb" >/dev/null
+}
+
+# check_headers DEB: every ELF file in DEB is ppc64el (dies naming the others);
+# a few of them run under qemu-user, and an out-of-tree module builds with
+# them.  Prints the results file's lines (not in $(...) either).
+check_headers() {
+	local deb=$1 chk=$HDR_WORK/check hdr elf n ppc x86 other prog out rc=0
+	rm -rf "$chk"
+	dpkg-deb -R "$deb" "$chk"
+	hdr=$(the_hdr "$chk")
+	elf=$(elf_files "$chk")
+	n=$(grep -c . <<<"$elf" || true)
+	ppc=$(count_arch ppc64el <<<"$elf")
+	x86=$(count_arch x86-64 <<<"$elf")
+	other=$(count_arch other <<<"$elf")
+	echo "ELF files: $n ($(grep -c 'executable' <<<"$elf" || true) executables), PowerPC 64-bit LSB: $ppc, x86-64: $x86, other: $other"
+	awk -F'\t' '{ sub(/, BuildID.*/, "", $3); print "  " $1 ": " $3 }' <<<"$elf"
+	[ "$n" -gt 0 ] || die "$deb: no ELF file at all (not a 6.1 headers package?)"
+	[ "$ppc" = "$n" ] || die "$deb: ELF files that are not ppc64el:" \
+		"$(awk -F'\t' '$2 != "ppc64el" { printf " %s (%s)", $1, $2 }' <<<"$elf")"
+	# On this x86-64 host they can only run through binfmt's qemu-ppc64le.
+	"$TOP/ci/binfmt-ppc64le.sh"
+	for prog in scripts/basic/fixdep scripts/sign-file scripts/recordmcount; do
+		rc=0
+		out=$(cd "$hdr" && hdr_env timeout 120 "./$prog" </dev/null 2>&1) || rc=$?
+		[ "$rc" != 124 ] || die "$prog under qemu-user: timed out"
+		grep -qi '^usage:' <<<"$out" || die "$prog under qemu-user: exit $rc, no usage: $out"
+		echo "ran under qemu-user: $prog (no arguments) -> exit $rc: $(head -n 1 <<<"$out")"
+	done
+	extmod_check "$hdr"
+}
+
+# extmod_check HDR: an out-of-tree module built against the unpacked tree the
+# way DKMS does (make -C <headers> M=<dir> modules), here with the cross
+# compiler, so that the tree's own fixdep, genksyms, recordmcount and modpost
+# run (under qemu-user).
+extmod_check() {
+	local hdr=$1 m=$HDR_WORK/extmod log ko crc vermagic
+	rm -rf "$m"
+	mkdir -p "$m"
+	cat >"$m/nv2hello.c" <<-'EOF'
+		// SPDX-License-Identifier: GPL-2.0
+		#include <linux/module.h>
+		int nv2_hello_value(void) { return 42; }
+		EXPORT_SYMBOL_GPL(nv2_hello_value);
+		static int __init nv2_hello_init(void) { return 0; }
+		static void __exit nv2_hello_exit(void) { }
+		module_init(nv2_hello_init);
+		module_exit(nv2_hello_exit);
+		MODULE_LICENSE("GPL");
+	EOF
+	echo 'obj-m := nv2hello.o' >"$m/Kbuild"
+	log=$m/build.log
+	hdr_env nice -n 10 make -C "$hdr" ARCH=powerpc CROSS_COMPILE="$CROSS_COMPILE" M="$m" V=1 modules \
+		>"$log" 2>&1 || { tail -n 20 "$log" >&2; die "out-of-tree module build against the headers failed (log: $log)"; }
+	ko=$(file -b "$m/nv2hello.ko")
+	case $ko in "ELF 64-bit LSB relocatable, 64-bit PowerPC"*) ;; *) die "nv2hello.ko: $ko" ;; esac
+	# fixdep wrote the dependencies, genksyms the CRC, modpost the
+	# kernel's CRCs into nv2hello.mod.c; recordmcount is in the log.
+	grep -q '^deps_' "$m/.nv2hello.o.cmd" || die "no fixdep output in $m/.nv2hello.o.cmd"
+	crc=$(awk '$2 == "nv2_hello_value" { print $1 }' "$m/Module.symvers")
+	case $crc in "" | 0x00000000) die "no genksyms CRC for nv2_hello_value ($m/Module.symvers)" ;; esac
+	grep -q '"module_layout"' "$m/nv2hello.mod.c" || die "modpost wrote no module_layout CRC ($m/nv2hello.mod.c)"
+	grep -q 'scripts/recordmcount' "$log" || die "recordmcount did not run ($log)"
+	vermagic=$(modinfo -F vermagic "$m/nv2hello.ko" | sed 's/ *$//')
+	echo "out-of-tree module: make -C <headers> M=<dir> modules (x86-64 host, ${CROSS_COMPILE}gcc;" \
+		"the package's fixdep, genksyms, recordmcount, modpost under qemu-user): nv2hello.ko" \
+		"${ko%%, BuildID*}; vermagic $vermagic; nv2_hello_value CRC $crc"
+}
+
+# fix_headers: the headers .deb in $OUT with ppc64el host programs, checked;
+# build/results/kernel-deb-headers.txt.  A package whose ELF files are all
+# ppc64el already (a second run) is only checked.
+fix_headers() {
+	local deb pkg elf t0 ver name new=
+	deb=$(headers_deb)
+	t0=$(date +%s)
+	ver=$(dpkg-deb -f "$deb" Version)
+	name=$(dpkg-deb -f "$deb" Package)
+	rm -rf "$HDR_WORK"
+	mkdir -p "$HDR_WORK" "$RES"
+	pkg=$HDR_WORK/pkg
+	dpkg-deb -R "$deb" "$pkg"
+	elf=$(elf_files "$pkg")
+	{
+		echo "== fix-headers: $(basename "$deb") ($name $ver)"
+		echo "before: $(grep -c . <<<"$elf" || true) ELF files: x86-64 $(count_arch x86-64 <<<"$elf")," \
+			"PowerPC 64-bit LSB $(count_arch ppc64el <<<"$elf"), other $(count_arch other <<<"$elf");" \
+			"$(grep -c '\.o'$'\t' <<<"$elf" || true) of them .o files"
+	} >"$HDR_RES"
+	if [ -n "$elf" ] && [ "$(count_arch ppc64el <<<"$elf")" = "$(grep -c . <<<"$elf")" ]; then
+		say "$(basename "$deb"): every ELF file is ppc64el already; checking only"
+		echo "rebuilt: not needed, every ELF file is ppc64el already (an earlier fix-headers)" >>"$HDR_RES"
+	else
+		rebuild_headers "$pkg" >>"$HDR_RES"
+		# Checked before it replaces the package in $OUT.
+		new=$HDR_WORK/$(basename "$deb")
+		pack_headers "$pkg" "$new"
+		[ "$(dpkg-deb -f "$new" Package) $(dpkg-deb -f "$new" Version)" = "$name $ver" ] ||
+			die "$new: repacked as $(dpkg-deb -f "$new" Package) $(dpkg-deb -f "$new" Version), not $name $ver"
+	fi
+	check_headers "${new:-$deb}" >>"$HDR_RES"
+	[ -z "$new" ] || mv "$new" "$deb"
+	echo "time: $(($(date +%s) - t0)) s (unpack, rebuild, repack, check)" >>"$HDR_RES"
+	rm -rf "$pkg" "$HDR_WORK/check"
+	cat "$HDR_RES" >&2
+	say "$(basename "$deb"): every ELF file is ppc64el ($HDR_RES)"
 }
 
 image_deb() {
@@ -186,6 +459,7 @@ case ${1:-} in
 root) base_root ;;
 path) image_deb ;;
 build) build ;;
+fix-headers) fix_headers ;;
 install) install ;;
-*) die "usage: $0 build|install|root|path" ;;
+*) die "usage: $0 build|fix-headers|install|root|path" ;;
 esac

@@ -1,13 +1,15 @@
 """make kernel-deb (ci/kernel-deb.sh, not in make check): the modular L1
 as a linux-image .deb, installed with apt into a bookworm ppc64el root.
-Reads build/results/kernel-deb.txt; skips when make kernel-deb has not
-run.  docs/packaging.md "A kernel .deb"."""
+Reads build/results/kernel-deb.txt, and kernel-deb-headers.txt for the
+headers package (ci/kernel-deb.sh fix-headers); skips when make kernel-deb
+has not run.  docs/packaging.md "A kernel .deb"."""
 import os
 import re
 
 from nv2test import RESULTS, skip_manual
 
 LOG = os.path.join(RESULTS, "kernel-deb.txt")
+HEADERS_LOG = os.path.join(RESULTS, "kernel-deb-headers.txt")
 
 
 def log():
@@ -43,3 +45,39 @@ def test_installed_with_apt_with_its_kvm_modules():
     assert "Status: install ok installed" in text
     rel = pkg[len("linux-image-"):]
     assert f"vmlinux-{rel}" in text and "kvm-hv.ko" in text and "kvm.ko" in text
+
+
+def headers_log():
+    if not os.path.exists(HEADERS_LOG):
+        skip_manual("kernel-deb", f"{HEADERS_LOG} absent (ci/kernel-deb.sh fix-headers)")
+    with open(HEADERS_LOG, encoding="utf-8", errors="replace") as f:
+        return f.read()
+
+
+def test_headers_elf_files_are_all_ppc64el():
+    """6.1's builddeb ships the build host's x86-64 programs in the headers
+    package; fix-headers rebuilt them for ppc64el: every ELF file in the
+    package is PowerPC 64-bit LSB, none x86-64, fixdep and modpost among
+    them."""
+    text = headers_log()
+    m = re.search(r"^ELF files: (\d+) \((\d+) executables\), PowerPC 64-bit LSB: (\d+), "
+                  r"x86-64: (\d+), other: (\d+)$", text, re.M)
+    assert m, f"no 'ELF files:' line in {HEADERS_LOG}: {text[:600]}"
+    n, _, ppc, x86, other = map(int, m.groups())
+    assert n > 0 and ppc == n and x86 == 0 and other == 0, m.group(0)
+    listed = re.findall(r"^  usr/src/linux-headers-[^/]+/(\S+): (.*)$", text, re.M)
+    assert len(listed) == n, listed
+    for path, desc in listed:
+        assert "64-bit PowerPC" in desc and "x86-64" not in desc, (path, desc)
+    assert {"scripts/basic/fixdep", "scripts/mod/modpost"} <= {p for p, _ in listed}
+
+
+def test_headers_programs_run_under_qemu_user():
+    """They execute (qemu-user), and an out-of-tree module builds against
+    the package's tree with them."""
+    text = headers_log()
+    assert re.search(r"^ran under qemu-user: scripts/basic/fixdep \(no arguments\) -> exit 1: "
+                     r"Usage: fixdep ", text, re.M), text[-1500:]
+    assert re.search(r"^out-of-tree module: .* nv2hello\.ko ELF 64-bit LSB relocatable, 64-bit PowerPC"
+                     r".*; vermagic 6\.1\.\d+-nestedv2 .*; nv2_hello_value CRC 0x[0-9a-f]{8}$",
+                     text, re.M), text[-1500:]
