@@ -15,8 +15,11 @@ on the L2's QEMU process:
 
 with the counters s (wall seconds), exits (kvm_hv:kvm_guest_exit), l2hc
 (kvm_hv:kvm_hcall_enter), hcalls (powerpc:hcall_entry: the LPAR's
-hypercalls to the L0) and runvcpu (of those, H_GUEST_RUN_VCPU: one per L2
-exit under nestedv2).  A dd request's cost is the dd window's count less
+hypercalls to the L0), runvcpu (of those, H_GUEST_RUN_VCPU: one per L2
+exit under nestedv2), uexits (kvm:kvm_userspace_exit: returns to QEMU),
+uhc (of those, the L2's hypercalls QEMU answers) and tce (the L2's TCE
+hypercalls), and bench.rN.qemu.tce64_failed (QEMU's "Failed to create
+TCE64 table" lines at that round's start).  A dd request's cost is the dd window's count less
 the idle rate over the same time, over the 16384 requests.  Each figure is the median of the complete
 rounds; the ratio is ours/ref.
 
@@ -35,7 +38,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench import BenchError, parse_facts, update_doc  # noqa: E402
 
 KERNELS = (("ref", "6.12 reference"), ("ours", "6.1 + our series"))
-COUNTERS = ("s", "exits", "l2hc", "hcalls", "runvcpu")
+COUNTERS = ("s", "exits", "l2hc", "hcalls", "runvcpu", "uexits", "uhc", "tce")
 PHASES = ("boot", "idle", "dd")
 REQUESTS = 64 * 1024 * 1024 // 4096
 SECTION_HEAD = "## The LPAR: ours vs 6.12 under virsh"
@@ -55,9 +58,19 @@ ROWS = [
      lambda r: r["boot"]["l2hc"]),
     ("boot.exits", "kvm_guest_exit tracepoint hits (not comparable)", "per L2 boot",
      lambda r: r["boot"]["exits"]),
+    ("boot.uexits", "L2 exits to QEMU (kvm_userspace_exit)", "per L2 boot",
+     lambda r: r["boot"]["uexits"]),
+    ("boot.uhc", "of them, L2 hypercalls QEMU answers", "per L2 boot", lambda r: r["boot"]["uhc"]),
+    ("boot.tce", "L2 TCE hypercalls (H_PUT_TCE, H_STUFF_TCE, H_PUT_TCE_INDIRECT)", "per L2 boot",
+     lambda r: r["boot"]["tce"]),
+    ("qemu.tce64", "QEMU's \"Failed to create TCE64 table\" lines", "per L2 start",
+     lambda r: r["qemu"]["tce64_failed"]),
     ("dd.runvcpu", "L2 exits (H_GUEST_RUN_VCPU)", "per 4 KiB O_DIRECT read",
      lambda r: per_request(r, "runvcpu")),
     ("dd.hcalls", "L1->L0 hypercalls", "per 4 KiB O_DIRECT read", lambda r: per_request(r, "hcalls")),
+    ("dd.uexits", "L2 exits to QEMU (kvm_userspace_exit)", "per 4 KiB O_DIRECT read",
+     lambda r: per_request(r, "uexits")),
+    ("dd.tce", "L2 TCE hypercalls", "per 4 KiB O_DIRECT read", lambda r: per_request(r, "tce")),
     ("dd.ms", "dd wall (TCG)", "ms per 4 KiB read", lambda r: r["dd"]["s"] * 1000 / REQUESTS),
 ]
 
@@ -93,6 +106,11 @@ def rounds(facts, path):
                 r[ph][c] = float(v)
             if r[ph]["s"] <= 0:
                 raise BenchError(f"{path}: bench.r{i}.{ph}.s is 0")
+        key = f"bench.r{i}.qemu.tce64_failed"
+        if not re.fullmatch(r"\d+", facts.get(key, "")):
+            raise BenchError(f"{path}: {key}={facts.get(key)!r} is not a count"
+                             " (the domain's QEMU log was not read)")
+        r["qemu"] = {"tce64_failed": float(facts[key])}
         if r["boot"]["runvcpu"] == 0:
             raise BenchError(f"{path}: bench.r{i}.boot.runvcpu is 0: no H_GUEST_RUN_VCPU "
                              "counted over an L2 boot (not a nestedv2 L1?)")

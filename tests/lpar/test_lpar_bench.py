@@ -30,7 +30,12 @@ def round_facts(r, boot_runs, boot_hcalls, dd_runs, dd_hcalls):
         f"bench.r{r}.dd.l2hc": 400, f"bench.r{r}.dd.hcalls": dd_hcalls,
         f"bench.r{r}.dd.runvcpu": dd_runs,
         f"bench.r{r}.dd.l2": "rc=0 start=1.0 end=21.0 67108864 bytes (64.0MB) copied",
+        f"bench.r{r}.qemu.tce64_failed": 1,
     }
+    for ph, uexits in (("boot", boot_runs // 2), ("idle", 50), ("dd", dd_runs // 2)):
+        f[f"bench.r{r}.{ph}.uexits"] = uexits
+        f[f"bench.r{r}.{ph}.uhc"] = uexits // 2
+        f[f"bench.r{r}.{ph}.tce"] = uexits // 4
     return {k: str(v) for k, v in f.items()}
 
 
