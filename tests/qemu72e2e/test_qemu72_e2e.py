@@ -281,11 +281,16 @@ def test_in_kernel_xics_boots_or_is_refused_cleanly(kernel):
         assert rc == 0 and "l2boot_xics.marker_ms" in f, (rc, f.get("l2boot_xics.marker_ms"))
         assert _ev(f, "l2boot_xics.ev.l2hc_xics") > 0
         assert _ev(f, "l2boot_xics.ev.l2hc_xive") == 0
-        # QEMU's XICS with the same L2: every XICS hcall is an exit to QEMU
-        # that the in-kernel one does not make
-        saved = _ev(f, "l2boot_xicsu.ev.uexit_hcall") - _ev(f, "l2boot_xics.ev.uexit_hcall")
-        assert saved >= _ev(f, "l2boot_xics.ev.l2hc_xics") // 2, \
-            (saved, _ev(f, "l2boot_xics.ev.l2hc_xics"))
+        # The hcalls that go to QEMU besides the XICS ones, from the same L2
+        # with QEMU's XICS (there every XICS hcall is an exit to QEMU); with
+        # the in-kernel XICS the exits to QEMU are those alone, give or take
+        # half of its XICS hcalls.  (Two boots make different numbers of
+        # XICS hcalls: 251 vs 794 on a loaded box, so comparing their exits
+        # to QEMU directly, as this test did, failed there.)
+        other = _ev(f, "l2boot_xicsu.ev.uexit_hcall") - _ev(f, "l2boot_xicsu.ev.l2hc_xics")
+        xics_to_qemu = _ev(f, "l2boot_xics.ev.uexit_hcall") - other
+        assert xics_to_qemu <= _ev(f, "l2boot_xics.ev.l2hc_xics") // 2, \
+            (xics_to_qemu, other, _ev(f, "l2boot_xics.ev.l2hc_xics"))
         # nothing but the cap lines and QEMU's vCPU recommendation warnings
         assert _int_fact(f, "l2boot_xics.stderr_other_lines") == 0
     else:
