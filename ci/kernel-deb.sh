@@ -197,6 +197,9 @@ hdr_env() {
 		PKG_CONFIG_SYSROOT_DIR="$HDR_SYSROOT" "$@"
 }
 
+# pkg_files PKGDIR: the unpacked package's files (not DEBIAN/), sorted.
+pkg_files() { (cd "$1" && find . ! -type d ! -path './DEBIAN/*' | LC_ALL=C sort); }
+
 # rebuild_headers PKGDIR: rebuild the host programs of the unpacked headers
 # package PKGDIR for ppc64el; print what was done (for the results file).
 # Not in $(...): set -e would not hold there.
@@ -220,7 +223,7 @@ rebuild_headers() {
 		mkdir -p "$base/$(dirname "$d")"
 		cp -a "$src/$d" "$base/$d"
 	done
-	(cd "$pkg" && find . ! -type d ! -path './DEBIAN/*' | LC_ALL=C sort) >"$HDR_WORK/files.before"
+	pkg_files "$pkg" >"$HDR_WORK/files.before"
 	# Kbuild files (removed below) make scripts/ an external module:
 	# scripts/Makefile descends into genksyms and selinux only, the top
 	# Makefile builds basic, dtc, kconfig and mod; kconfig's conf is built
@@ -269,8 +272,7 @@ rebuild_headers() {
 	ncmd=$(find "$hdr" -name '.*.cmd' | wc -l)
 	find "$hdr" \( -name '*.o' -o -name '.*.cmd' -o -name '.*.d' \) -delete
 	echo "removed: $nobj .o and $ncmd .cmd files (the x86-64 build's and the rebuild's)"
-	added=$( (cd "$pkg" && find . ! -type d ! -path './DEBIAN/*' | LC_ALL=C sort) |
-		comm -13 "$HDR_WORK/files.before" -)
+	added=$(pkg_files "$pkg" | comm -13 "$HDR_WORK/files.before" -)
 	[ -z "$added" ] || die "the rebuild left files the package did not have: $(echo "$added" | paste -sd' ')"
 }
 

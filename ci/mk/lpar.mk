@@ -21,17 +21,20 @@ qemu72-deb:
 nvlat-deb:
 	ci/nvlat-deb.sh build
 
-## lpar-image     the bookworm ppc64el LPAR disk image (mmdebstrap; our .debs over Debian's; cached by its inputs) -> build/lpar/lpar.img
-lpar-image: lpar-kernel qemu72-deb nvlat-deb
+# The scenario's DEXCR/HASHKEYR payload (tests/qemu72/baremetal), in both images.
+.PHONY: lpar-migcheck
+lpar-migcheck:
 	ci/qemu72.sh baremetal
+
+## lpar-image     the bookworm ppc64el LPAR disk image (mmdebstrap; our .debs over Debian's; cached by its inputs) -> build/lpar/lpar.img
+lpar-image: lpar-kernel qemu72-deb nvlat-deb lpar-migcheck
 	ci/lpar-image.sh build
 
 ## lpar-image-kernels  lpar-image plus the packaged kernels in /boot: Debian's 6.12 and ours (make kernel-deb) -> build/lpar-kernels/
 # Not part of make check: ours is make kernel-deb's package, a build of
 # Debian's config (~3 h cold on 2 cores, docs/ci.md); installing the two
 # kernels makes their initramfs under qemu-user (~25 min, cached).
-lpar-image-kernels: lpar-kernel qemu72-deb nvlat-deb
-	ci/qemu72.sh baremetal
+lpar-image-kernels: lpar-kernel qemu72-deb nvlat-deb lpar-migcheck
 	LPAR_IMAGE=kernels ci/lpar-image.sh build
 
 ## lpar-bench     ours vs Debian's 6.12 in the same LPAR image: L2 boot, exits and L1->L0 hcalls per boot and per 4 KiB O_DIRECT read -> build/results/lpar-bench.md
