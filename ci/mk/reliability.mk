@@ -6,11 +6,15 @@
 # to the debug L1 (ci/configs/l1-debug.config: soft-lockup and hung-task
 # detectors, lockdep, KASAN).
 
-.PHONY: kernel-debug ioctl-fuzz ioctl-fuzz-check soak soak-check
+.PHONY: kernel-debug kernel-leak ioctl-fuzz ioctl-fuzz-check soak soak-check leak-hunt
 
 ## kernel-debug   our 6.1 + series, lean + KUnit + lockdep, KASAN, lockup detectors -> build/kernels/debug/vmlinux
 kernel-debug:
-	nice -n 10 ci/kernel-debug.sh
+	nice -n 10 ci/kernel-debug.sh debug
+
+## kernel-leak    our 6.1 + series, lean + KUnit + kmemleak, page_owner -> build/kernels/leak/vmlinux
+kernel-leak:
+	nice -n 10 ci/kernel-debug.sh leak
 
 IOCTL_FUZZ_OPS ?= 100000
 # empty: the program picks a seed and prints it (FACT ioctlfuzz.seed)
@@ -49,6 +53,13 @@ soak: initramfs $(L0_BIN) $(call rel_kernel,$(SOAK_KERNEL))
 # make check: 60 s on the lean L1 (tests/fuzz/test_soak.py)
 soak-check: initramfs $(L0_BIN) $(call rel_kernel,ours)
 	$(call rel_boot,soak-check,ours,soak,nv2.soak=60,480)
+
+# What the fuzzer leaves allocated, by kmemleak and page_owner (not in make
+# check: its kernel is one more build; tests/fuzz/test_leak_hunt.py).
+LEAK_HUNT ?= 10000:606527575
+## leak-hunt      kmemleak + page_owner around LEAK_HUNT (10000:606527575) ioctl-fuzz ops in the leak L1 -> build/results/leak-hunt.*
+leak-hunt: initramfs $(L0_BIN) kernel-leak
+	$(call rel_boot,leak-hunt,leak,leakhunt,page_owner=on nv2.leakhunt=$(LEAK_HUNT),1800)
 
 CHECK_PREP += ioctl-fuzz-check soak-check
 PYTEST_DIRS += tests/fuzz

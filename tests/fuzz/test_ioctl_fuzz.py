@@ -8,7 +8,8 @@ build/results/ioctl-fuzz.*.
 A run passes when every result is ok (all operations done, no KVM_RUN
 stalled, everything closed), the console has no Oops/BUG/WARNING/lockdep/
 RCU stall/hung task, the L0 holds no nested guest afterwards, and the L1's
-MemAvailable after the run is within 2 MiB of before (after a warm-up).
+free memory (MemAvailable + the per-CPU free lists, slabs shrunk) after
+the run is within 2 MiB of before (after a warm-up).
 A step that started but left no results fails; one that did not run is a
 skip only when make check does not run it."""
 import re

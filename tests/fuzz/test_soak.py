@@ -8,8 +8,9 @@ the debug L1 with the soft-lockup detector) build/results/soak.*.
 A run passes when every result of the program is ok (counts agree, every
 doorbell sent was received, no stall), the console is clean (no soft
 lockup, RCU stall, hung task, lockdep, Oops), the L0 held the 4 guests and
-16 vCPUs while they ran and none afterwards, and MemAvailable came back
-within 2 MiB."""
+16 vCPUs while they ran and none afterwards, and free memory
+(MemAvailable + the per-CPU free lists, slabs shrunk) came back within
+2 MiB."""
 import re
 
 import nv2test
