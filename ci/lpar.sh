@@ -22,8 +22,11 @@
 #                         sbin/nv2-lpar-scenario) through ci/harness.py, the
 #                         image read-only (snapshot=on): build/results/
 #                         lpar-scenario.{tap,facts,console}
-#   ci/lpar.sh bench K    make lpar-bench's measurement (nv2-lpar-bench) with
-#                         LPAR_KERNEL=K: build/results/lpar-bench-K.*
+#   ci/lpar.sh bench K [xics]
+#                         make lpar-bench's measurement (nv2-lpar-bench) with
+#                         LPAR_KERNEL=K: build/results/lpar-bench-K.*; with
+#                         xics the L2 gets ic-mode=xics (make
+#                         lpar-bench-xics): build/results/lpar-bench-K-xics.*
 #   ci/lpar.sh cmd        print the QEMU command of `console`
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -96,7 +99,11 @@ scenario)
 	boot lpar-scenario nv2.lpar=scenario
 	;;
 bench)
-	boot "lpar-bench-$LPAR_KERNEL" "nv2.lpar=bench nv2.rounds=${LPAR_BENCH_ROUNDS:-3}"
+	case ${3:-} in
+	'') boot "lpar-bench-$LPAR_KERNEL" "nv2.lpar=bench nv2.rounds=${LPAR_BENCH_ROUNDS:-3}" ;;
+	xics) boot "lpar-bench-$LPAR_KERNEL-xics" "nv2.lpar=bench nv2.rounds=${LPAR_BENCH_ROUNDS:-3} nv2.icmode=xics" ;;
+	*) die "usage: $0 bench ours|ref [xics]" ;;
+	esac
 	;;
 *)
 	die "usage: $0 console|scenario|bench ours|ref|interim|cmd"

@@ -2,7 +2,7 @@
 # emulated PowerVM, where virsh manages L2 guests (docs/admin.md).
 
 .PHONY: lpar-kernel lpar-lock lpar-image lpar lpar-scenario qemu72-deb nvlat-deb \
-	lpar-image-kernels lpar-bench
+	lpar-image-kernels lpar-bench lpar-bench-xics
 
 ## lpar-kernel    the interim LPAR kernel: 6.1 + series, lean + ci/configs/lpar-interim.config, with modules
 lpar-kernel:
@@ -44,6 +44,12 @@ lpar-bench: lpar-image-kernels $(L0_BIN)
 	-ci/lpar.sh bench ref
 	-ci/lpar.sh bench ours
 	ci/lpar-bench.py --markdown $(RESULTS)/lpar-bench.md
+
+## lpar-bench-xics the same with the L2 on XICS (ic-mode=xics): the in-kernel XICS of both kernels -> build/results/lpar-bench-xics.md
+lpar-bench-xics: lpar-image-kernels $(L0_BIN)
+	-ci/lpar.sh bench ref xics
+	-ci/lpar.sh bench ours xics
+	ci/lpar-bench.py --variant xics --markdown $(RESULTS)/lpar-bench-xics.md
 
 ## lpar           boot the LPAR image in the emulated PowerVM with a console login (root, no password) to try virsh
 lpar: lpar-image $(L0_BIN)

@@ -1,9 +1,10 @@
 """ci/lpar-bench.py (make lpar-bench): ours vs the 6.12 reference in the LPAR,
 on made-up complete input, on broken input, and on the last real run.
 
-The real run (build/results/lpar-bench-{ref,ours}.*) is make lpar-bench's,
-which make check does not run (it needs make kernel-deb): without it that
-test is skipped as manual.
+The real runs (build/results/lpar-bench-{ref,ours}[-xics].*) are make
+lpar-bench's and make lpar-bench-xics's, which make check does not run
+(they need make kernel-deb): without them those tests are skipped as
+manual.
 """
 import os
 import subprocess
@@ -36,14 +37,19 @@ def round_facts(r, boot_runs, boot_hcalls, dd_runs, dd_hcalls):
         f[f"bench.r{r}.{ph}.uexits"] = uexits
         f[f"bench.r{r}.{ph}.uhc"] = uexits // 2
         f[f"bench.r{r}.{ph}.tce"] = uexits // 4
+        f[f"bench.r{r}.{ph}.xics"] = 0
+    f[f"bench.r{r}.qemu.msgs"] = 1
     return {k: str(v) for k, v in f.items()}
 
 
-def write(d, kernel, rounds):
-    facts = {"kernel": kernel, "rounds": str(len(rounds))}
+def write(d, kernel, rounds, icmode="default"):
+    facts = {"kernel": kernel, "rounds": str(len(rounds)), "icmode": icmode}
     for r, args in enumerate(rounds, 1):
         facts.update(round_facts(r, *args))
-    (d / f"lpar-bench-{'ref' if '6.12' in kernel else 'ours'}.facts").write_text(
+        if icmode == "xics":
+            facts[f"bench.r{r}.boot.xics"] = str(300 + r)
+    suffix = "" if icmode == "default" else f"-{icmode}"
+    (d / f"lpar-bench-{'ref' if '6.12' in kernel else 'ours'}{suffix}.facts").write_text(
         "".join(f"{k}={v}\n" for k, v in sorted(facts.items())))
 
 
@@ -127,14 +133,61 @@ def test_a_kernel_not_run_is_an_error(results):
     assert p.returncode == 2 and "ci/lpar.sh bench ref" in p.stderr
 
 
-def test_last_real_run():
-    """make lpar-bench's last run: both kernels, every round ok, and the
-    table computes (the figures themselves are docs/performance.md's)."""
+def test_another_variants_run_is_an_error(results):
+    """A default run is not an XICS run, and facts without icmode (benches
+    from before it was recorded) are neither."""
+    p = run(results, "--variant", "xics")
+    assert p.returncode == 2 and "ci/lpar.sh bench ref xics" in p.stderr
     for k in ("ref", "ours"):
-        if not os.path.exists(os.path.join(RESULTS, f"lpar-bench-{k}.tap")):
-            nv2test.skip_manual("lpar-bench", f"no lpar-bench-{k} results")
+        (results / f"lpar-bench-{k}.facts").rename(results / f"lpar-bench-{k}-xics.facts")
+    p = run(results, "--variant", "xics")
+    assert p.returncode == 2 and "icmode='default', expected 'xics'" in p.stderr
     for k in ("ref", "ours"):
-        boot = nv2test.Boot(f"lpar-bench-{k}")
+        f = results / f"lpar-bench-{k}-xics.facts"
+        f.write_text(f.read_text().replace("icmode=default\n", ""))
+    p = run(results, "--variant", "xics")
+    assert p.returncode == 2 and "icmode=None" in p.stderr
+
+
+@pytest.fixture
+def xics_results(tmp_path):
+    for kernel in ("6.12.117+deb12-powerpc64le", "6.1.192-nestedv2"):
+        write(tmp_path, kernel, [(4000, 12000, 18384, 6000 + 3 * 16384)] * 3, icmode="xics")
+    return tmp_path
+
+
+def test_xics_variant_table_and_section(xics_results, tmp_path):
+    doc = tmp_path / "perf.md"
+    doc.write_text("# Performance\n\n## The LPAR: ours vs 6.12 under virsh\n\nkept\n")
+    p = run(xics_results, "--variant", "xics", "--update-doc", str(doc))
+    assert p.returncode == 0, p.stderr
+    t = rows(p.stdout)
+    assert t["L2 XICS hypercalls (H_EOI, H_CPPR, H_IPI, H_IPOLL, H_XIRR, H_XIRR_X)/per L2 boot"] \
+        == ["302 (301-303)", "302 (301-303)", "1.00"]
+    # l2hc 1000 - uhc (4000 // 2 // 2 = 1000): 0 answered in the kernel
+    assert t["L2 hypercalls the L1 kernel answers (seen less QEMU's)/per L2 boot"][0] == "0.00"
+    text = doc.read_text()
+    assert "kept" in text and "## The LPAR with XICS: ours vs 6.12 under virsh" in text
+    assert "ic-mode=xics" in text
+
+
+def test_xics_run_without_xics_hypercalls_is_an_error(xics_results):
+    f = xics_results / "lpar-bench-ref-xics.facts"
+    f.write_text(f.read_text().replace("bench.r2.boot.xics=302", "bench.r2.boot.xics=0"))
+    p = run(xics_results, "--variant", "xics")
+    assert p.returncode == 2 and "bench.r2.boot.xics is 0" in p.stderr
+
+
+@pytest.mark.parametrize("variant", ["default", "xics"])
+def test_last_real_run(variant):
+    """make lpar-bench's (-xics's) last run: both kernels, every round ok,
+    and the table computes (the figures themselves are docs/performance.md's)."""
+    suffix, target = ("", "lpar-bench") if variant == "default" else ("-xics", "lpar-bench-xics")
+    for k in ("ref", "ours"):
+        if not os.path.exists(os.path.join(RESULTS, f"lpar-bench-{k}{suffix}.tap")):
+            nv2test.skip_manual(target, f"no lpar-bench-{k}{suffix} results")
+    for k in ("ref", "ours"):
+        boot = nv2test.Boot(f"lpar-bench-{k}{suffix}")
         assert boot.tap and not boot.bad_results(), boot.bad_results()
-    p = run(RESULTS)
+    p = run(RESULTS, "--variant", variant)
     assert p.returncode == 0, p.stderr
