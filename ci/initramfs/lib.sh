@@ -119,15 +119,17 @@ l0query() {
 # (make leak-hunt, docs/reliability.md) found no page held by KVM after
 # 10,000 fuzzer operations while MemAvailable alone had fallen 2.5 MiB.
 
-# settle: write back, drop the page cache and the reclaimable slabs, and
-# shrink every slab cache (SLUB then frees its empty slabs).
+# settle: write back, drop the page cache and the reclaimable slabs, give
+# RCU-deferred frees (a closed VM's objects) time to reach their slabs,
+# then shrink every slab cache (SLUB then frees its empty slabs).
 settle() {
 	sync
 	if [ -w /proc/sys/vm/drop_caches ]; then echo 3 >/proc/sys/vm/drop_caches; fi
+	sleep 2
 	for _s in /sys/kernel/slab/*/shrink; do
 		[ -w "$_s" ] && echo 1 >"$_s"
 	done 2>/dev/null
-	sleep 2
+	sleep 1
 }
 
 # pcp_kb: KiB of free pages in the per-CPU lists (every zone's pagesets'

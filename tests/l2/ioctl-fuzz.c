@@ -24,8 +24,10 @@
  * arguments, DEC and MSR[EE] changes, SPR moves, doorbells, rfid, sc 0,
  * whole random words), always ending in our test hcall; every interrupt
  * vector ends in that hcall too.  A KVM_RUN is bounded: a timer of the
- * calling thread interrupts it after --run-ms (default 10), and one that
- * takes more than 3 s anyway is a stall (a failure).
+ * calling thread interrupts it after --run-ms (default 10) and every
+ * --run-ms after that (a signal that came before the thread was in
+ * KVM_RUN is counted: FACT ioctlfuzz.timer_early), and one that takes
+ * more than 3 s anyway is a stall (a failure).
  *
  * Output (TAP on "NV2: " lines): the seed first, then one result for the
  * operations done and one for stalls; FACT lines ioctlfuzz.* with the
@@ -128,6 +130,7 @@ struct stats {
 	long run_errno[134];	/* KVM_RUN failures by errno */
 	long l2_insns;
 	double max_run_ms;
+	long timer_early;	/* run timer fired before KVM_RUN was entered */
 };
 
 struct thread {
@@ -458,9 +461,13 @@ static double now_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
+/* set by the run timer's signal in the thread it is for */
+static __thread volatile sig_atomic_t usr1_seen;
+
 static void on_sigusr1(int sig)
 {
 	(void)sig;
+	usr1_seen = 1;
 }
 
 /* ---- operations ---- */
@@ -737,7 +744,15 @@ static int op_sregs(struct thread *t, int set)
 
 static int op_run(struct thread *t)
 {
-	struct itimerspec its = { .it_value = { 0, opt.run_ms * 1000000L } };
+	/*
+	 * Periodic: the first signal can come before the thread is in
+	 * KVM_RUN (preempted, or its L1 CPU not run by the host, for run_ms
+	 * after timer_settime) and is then taken in user space; a one-shot
+	 * timer left that run unbounded, and an L2 that spins until the
+	 * timer ends it never came back.  The next period ends it.
+	 */
+	struct timespec period = { opt.run_ms / 1000, (opt.run_ms % 1000) * 1000000L };
+	struct itimerspec its = { .it_interval = period, .it_value = period };
 	struct itimerspec off = { { 0, 0 }, { 0, 0 } };
 	struct kvmt_code code;
 	struct fvm *vm;
@@ -762,8 +777,11 @@ static int op_run(struct thread *t)
 		double t0, ms;
 		int r;
 
+		usr1_seen = 0;
 		timer_settime(t->timer, 0, &its, NULL);
 		t0 = now_ms();
+		if (usr1_seen)
+			t->st.timer_early++;
 		r = ioctl(v->fd, KVM_RUN, 0);
 		ms = now_ms() - t0;
 		timer_settime(t->timer, 0, &off, NULL);
@@ -1284,6 +1302,7 @@ int main(int argc, char **argv)
 		for (int k = 0; k < 134; k++)
 			tot.run_errno[k] += th[i].st.run_errno[k];
 		tot.stalls += th[i].st.stalls;
+		tot.timer_early += th[i].st.timer_early;
 		tot.l2_insns += th[i].st.l2_insns;
 		if (th[i].st.max_run_ms > tot.max_run_ms)
 			tot.max_run_ms = th[i].st.max_run_ms;
@@ -1319,6 +1338,7 @@ int main(int argc, char **argv)
 	}
 	kvmt_fact("ioctlfuzz.stalls", "%ld", tot.stalls);
 	kvmt_fact("ioctlfuzz.max_run_ms", "%.0f", tot.max_run_ms);
+	kvmt_fact("ioctlfuzz.timer_early", "%ld", tot.timer_early);
 	kvmt_diag("ioctl-fuzz: %ld operations in %.1f s (%ld refused by the kernel), %ld L2 "
 		  "instructions generated; exits: %ld hcall, %ld MMIO, %ld timer, %ld other, "
 		  "%ld errors; slowest KVM_RUN %.0f ms", done, secs, errs, tot.l2_insns,

@@ -1318,7 +1318,9 @@ static void on_sigusr1(int sig)
 static void *starter_main(void *arg)
 {
 	struct starter *s = arg;
-	struct itimerspec its = { .it_value = { 0, SPIN_MS * 1000000L } };
+	/* periodic, so a signal taken before KVM_RUN is followed by another */
+	struct itimerspec its = { .it_interval = { 0, SPIN_MS * 1000000L },
+				  .it_value = { 0, SPIN_MS * 1000000L } };
 	struct sigevent sev;
 	timer_t timer;
 	double t0;
@@ -2343,17 +2345,24 @@ struct tbs_thread {
 static void *tbs_main(void *arg)
 {
 	struct tbs_thread *t = arg;
-	struct itimerspec its = { .it_value = { 0, 20 * 1000000L } };
+	/* periodic, so a signal taken before KVM_RUN is followed by another */
+	struct itimerspec its = { .it_interval = { 0, 20 * 1000000L },
+				  .it_value = { 0, 20 * 1000000L } };
 	struct sigevent sev;
 	timer_t timer;
+	int have_timer = 0;
 
 	t->err = pin_cpu(1);
 	memset(&sev, 0, sizeof(sev));
 	sev.sigev_notify = SIGEV_THREAD_ID;
 	sev.sigev_signo = SIGUSR1;
 	sev._sigev_un._tid = gettid();
-	if (!t->err && timer_create(CLOCK_MONOTONIC, &sev, &timer))
-		t->err = -errno;
+	if (!t->err) {
+		if (timer_create(CLOCK_MONOTONIC, &sev, &timer))
+			t->err = -errno;
+		else
+			have_timer = 1;
+	}
 	while (!t->err && t->go < 1)
 		usleep(1000);
 	for (; !t->err && t->runs < TBS_RUNS; t->runs++) {
@@ -2361,8 +2370,8 @@ static void *tbs_main(void *arg)
 		if (ioctl(t->vcpu->fd, KVM_RUN, 0) == 0 || errno != EINTR)
 			t->err = errno ? -errno : -EPROTO;
 	}
-	if (!t->err)
-		timer_delete(timer);
+	if (have_timer)
+		timer_delete(timer);	/* periodic: stop it on failure too */
 	t->done = 1;
 	while (!t->err && t->go < 2)
 		;
