@@ -114,7 +114,7 @@ l0query() {
 # by tests/nv2test.py assert_mem_stable).  Free memory sits in two places
 # /proc/meminfo's MemAvailable leaves out, and both swing by megabytes
 # from one reading to the next on a 4-CPU L1 with 64 KiB pages: the
-# per-CPU free lists (4.6-6.0 MiB measured) and the empty and per-CPU
+# per-CPU free lists (4.3-5.8 MiB measured) and the empty and per-CPU
 # partial slabs SLUB keeps.  A leak hunt with kmemleak and page_owner
 # (make leak-hunt, docs/reliability.md) found no page held by KVM after
 # 10,000 fuzzer operations while MemAvailable alone had fallen 2.5 MiB.

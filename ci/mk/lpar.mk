@@ -37,19 +37,24 @@ lpar-image: lpar-kernel qemu72-deb nvlat-deb lpar-migcheck
 lpar-image-kernels: lpar-kernel qemu72-deb nvlat-deb lpar-migcheck
 	LPAR_IMAGE=kernels ci/lpar-image.sh build
 
+# lpar_bench VARIANT ('' or xics): both kernels, each whatever the other
+# did (a missing run is then an error of lpar-bench.py, naming it), then the
+# table.
+define lpar_bench
+-ci/lpar.sh bench ref $(1)
+-ci/lpar.sh bench ours $(1)
+ci/lpar-bench.py $(if $(1),--variant $(1) )--markdown $(RESULTS)/lpar-bench$(if $(1),-$(1)).md
+endef
+
 ## lpar-bench     ours vs Debian's 6.12 in the same LPAR image: L2 boot, exits and L1->L0 hcalls per boot and per 4 KiB O_DIRECT read -> build/results/lpar-bench.md
 # Not part of make check (needs lpar-image-kernels); LPAR_BENCH_ROUNDS=3.
 # docs/performance.md "The LPAR: ours vs 6.12 under virsh".
 lpar-bench: lpar-image-kernels $(L0_BIN)
-	-ci/lpar.sh bench ref
-	-ci/lpar.sh bench ours
-	ci/lpar-bench.py --markdown $(RESULTS)/lpar-bench.md
+	$(call lpar_bench,)
 
 ## lpar-bench-xics the same with the L2 on XICS (ic-mode=xics): the in-kernel XICS of both kernels -> build/results/lpar-bench-xics.md
 lpar-bench-xics: lpar-image-kernels $(L0_BIN)
-	-ci/lpar.sh bench ref xics
-	-ci/lpar.sh bench ours xics
-	ci/lpar-bench.py --variant xics --markdown $(RESULTS)/lpar-bench-xics.md
+	$(call lpar_bench,xics)
 
 ## lpar           boot the LPAR image in the emulated PowerVM with a console login (root, no password) to try virsh
 lpar: lpar-image $(L0_BIN)

@@ -39,21 +39,31 @@ wait_con() {
 	done
 }
 
-# l2_xml NAME DISK CONSOLE-LOG [NIC] [CMDLINE-EXTRA]: the plain L2 domain as
-# an admin writes it: pseries, KVM, 2 vCPUs, 1 GiB, virtio disk, (NIC=net:
-# virtio-net on the default network), serial console logged to a file; no
-# spapr capability overrides.  Its kernel is the LPAR's L2 kernel (a pseries
+# l2_xml NAME DISK CONSOLE-LOG [NIC] [CMDLINE-EXTRA] [MACHINE-OPTS]: the
+# plain L2 domain as an admin writes it: pseries, KVM, 2 vCPUs, 1 GiB,
+# virtio disk, (NIC=net: virtio-net on the default network), serial console
+# logged to a file; no spapr capability overrides.  MACHINE-OPTS (e.g.
+# ic-mode=xics, which libvirt 9.0's XML cannot say) go to QEMU as a second
+# -machine option in <qemu:commandline>; QEMU merges -machine options.  Its kernel is the LPAR's L2 kernel (a pseries
 # kernel with virtio), its disk a copy of the image's busybox disk
 # (ci/lpar/l2: it prints "NV2-L2: ..." lines).
 l2_xml() {
-	local nic=
+	local nic='' ns='' qemu=''
 	[ "${4:-}" != net ] || nic="
     <interface type='network'>
       <source network='default'/>
       <model type='virtio'/>
     </interface>"
+	[ -z "${6:-}" ] || {
+		ns=" xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'"
+		qemu="
+  <qemu:commandline>
+    <qemu:arg value='-machine'/>
+    <qemu:arg value='$6'/>
+  </qemu:commandline>"
+	}
 	cat <<XML
-<domain type='kvm'>
+<domain type='kvm'$ns>
   <name>$1</name>
   <memory unit='MiB'>1024</memory>
   <vcpu>2</vcpu>
@@ -72,7 +82,7 @@ l2_xml() {
       <log file='$3' append='on'/>
     </serial>
     <console type='pty'/>
-  </devices>
+  </devices>$qemu
 </domain>
 XML
 }
