@@ -122,6 +122,7 @@ step() { # commit subject flavour-to-install
 		if [ -n "$3" ]; then
 			"$TOP/ci/kernel.sh" install "$OBJ" "$3" "$TREE"
 			echo "$tree-$frag_sum" >"$BUILD/kernels/$3/tree"
+			mkdir -p "$CACHE/kernels"
 			rm -rf "$kc.new" "$CACHE/kernels/lint-$3-"*
 			cp -a "$BUILD/kernels/$3" "$kc.new" && mv "$kc.new" "$kc"
 		fi
