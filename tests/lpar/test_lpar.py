@@ -284,3 +284,40 @@ def test_lpar_scripts_shellcheck_clean(script):
     p = subprocess.run(["shellcheck", "-x", "-S", "warning", *shell, path],
                        capture_output=True, text=True, cwd=os.path.dirname(path))
     assert p.returncode == 0, p.stdout + p.stderr
+
+
+LIBVIRT_DEBS = ("libvirt0", "libvirt-clients", "libvirt-daemon",
+                "libvirt-daemon-driver-qemu", "libvirt-daemon-system")
+
+
+def test_libvirt_deb():
+    """make libvirt-deb: our libvirt 9.0 as the five ppc64el packages that
+    carry code or tie it together, each sorting above Debian's, lintian
+    clean, with every ELF file from our build, libraries exporting all that
+    Debian's export, and apt installing them over Debian's libvirt in the
+    LPAR image's packages (build/results/libvirt-deb*.txt)."""
+    path = os.path.join(RESULTS, "libvirt-deb.txt")
+    if not os.path.exists(path):
+        nv2test.skip_manual("libvirt-deb", "it has not been run")
+    text = open(path, encoding="utf-8").read()
+    versions = re.findall(r"^== version: (\S+) > (\S+) \(Debian's\)$", text, re.M)
+    assert len(versions) == len(LIBVIRT_DEBS), versions
+    for ours, debian in versions:
+        assert ours == versions[0][0] and "+nestedv2." in ours
+        assert subprocess.run(["dpkg", "--compare-versions", ours, "gt", debian]).returncode == 0
+    for p in LIBVIRT_DEBS:
+        assert re.search(r"^ Package: %s$" % re.escape(p), text, re.M), p
+    assert re.findall(r"^lintian errors: (\d+)$", text, re.M) == ["0"] * len(LIBVIRT_DEBS)
+    # libvirt-daemon pins libvirt0 and the QEMU driver at its own version
+    dep = re.search(r"^ Package: libvirt-daemon\n(?:^ .*\n)*? Depends: (.*)$", text, re.M).group(1)
+    assert "libvirt0 (= %s)" % versions[0][0] in dep, dep
+    exports = re.findall(r"^(libvirt\S*\.so\S*): Debian (\d+) symbols, ours (\d+), missing (\d+)", text, re.M)
+    assert len(exports) == 4 and all(m == "0" for *_, m in exports), exports
+    assert re.search(r"^libvirt0 added 1$", text, re.M), "the series' POWER11 CPU map is not in libvirt0"
+    inst = os.path.join(RESULTS, "libvirt-deb-install.txt")
+    assert os.path.exists(inst), "make libvirt-deb did not run its apt install"
+    itext = open(inst, encoding="utf-8").read()
+    for p in LIBVIRT_DEBS:
+        assert re.search(r"^%s %s install ok installed$" % (re.escape(p), re.escape(versions[0][0])),
+                         itext, re.M), p
+    assert re.search(r"^== virsh --version: 9\.0\.0$", itext, re.M)
