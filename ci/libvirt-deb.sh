@@ -36,8 +36,11 @@
 # Debian's: libvirt-daemon-system's "= version" on them keeps Debian's
 # version.
 #
-# Version: <Debian version>+nestedv2.<LIBVIRT_DEB_REV>; reproducible
-# (SOURCE_DATE_EPOCH: the date of the series' last commit).
+# Version: <Debian version>+nestedv2.<LIBVIRT_DEB_REV>; timestamps from
+# SOURCE_DATE_EPOCH (the date of the series' last commit).  Not reproducible
+# across checkout paths: libvirt's meson build compiles its source and build
+# directories into libvirt.so (abs_top_builddir, the schema directory, for
+# running from the build tree), so two clones give different bytes.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 

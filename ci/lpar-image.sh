@@ -175,15 +175,15 @@ kernel_debs() {
 }
 
 # our_debs: the .debs of ours that the image installs over Debian's.
-# LPAR_LIBVIRT=ours (not make check's default yet): our libvirt packages
-# too (make libvirt-deb), instead of Debian's libvirt.
+# LPAR_LIBVIRT=ours (the default): our libvirt packages too (make
+# libvirt-deb) over Debian's libvirt; =debian keeps Debian's (to compare).
 our_debs() {
 	local d
 	for d in "$("$TOP/ci/qemu72-deb.sh" path)" "$("$TOP/ci/nvlat-deb.sh" path)"; do
 		[ -f "$d" ] || die "$d missing: run make qemu72-deb nvlat-deb"
 		echo "$d"
 	done
-	case ${LPAR_LIBVIRT:-debian} in
+	case ${LPAR_LIBVIRT:-ours} in
 	debian) ;;
 	ours) "$TOP/ci/libvirt-deb.sh" paths ;;
 	*) die "LPAR_LIBVIRT=$LPAR_LIBVIRT: debian or ours" ;;

@@ -27,14 +27,14 @@ lpar-migcheck:
 	ci/qemu72.sh baremetal
 
 ## lpar-image     the bookworm ppc64el LPAR disk image (mmdebstrap; our .debs over Debian's; cached by its inputs) -> build/lpar/lpar.img
-lpar-image: lpar-kernel qemu72-deb nvlat-deb lpar-migcheck
+lpar-image: lpar-kernel qemu72-deb nvlat-deb libvirt-deb lpar-migcheck
 	ci/lpar-image.sh build
 
 ## lpar-image-kernels  lpar-image plus the packaged kernels in /boot: Debian's 6.12 and ours (make kernel-deb) -> build/lpar-kernels/
 # Not part of make check: ours is make kernel-deb's package, a build of
 # Debian's config (~3 h cold on 2 cores, docs/ci.md); installing the two
 # kernels makes their initramfs under qemu-user (~25 min, cached).
-lpar-image-kernels: lpar-kernel qemu72-deb nvlat-deb lpar-migcheck
+lpar-image-kernels: lpar-kernel qemu72-deb nvlat-deb libvirt-deb lpar-migcheck
 	LPAR_IMAGE=kernels ci/lpar-image.sh build
 
 # lpar_bench VARIANT ('' or xics): both kernels, each whatever the other
@@ -67,7 +67,7 @@ lpar-scenario: lpar-image $(L0_BIN)
 # In make check: warm, lpar-image takes <1 s and the scenario ~5 min (20 s
 # of it the L2 lifecycle, 3 min the 20 cycles); cold, the packages took 39
 # min of mmdebstrap on the loaded 2-core box.
-CHECK_PREP += qemu72-deb nvlat-deb lpar-image lpar-scenario
+CHECK_PREP += qemu72-deb nvlat-deb libvirt-deb lpar-image lpar-scenario
 PYTEST_DIRS += tests/lpar
 
 
@@ -76,9 +76,10 @@ PYTEST_DIRS += tests/lpar
 lpar-lock-check:
 	ci/lpar-image.sh check-lock
 
-# libvirt 9.0 for the LPAR: not yet in make check or the image (the
-# scenario still runs Debian's libvirt; docs/packaging.md says what is left).
+# libvirt 9.0 for the LPAR: the image installs these over Debian's libvirt
+# (LPAR_LIBVIRT=ours, ci/lpar-image.sh), so the scenario's virsh talks to
+# our libvirt (docs/packaging.md "libvirt 9.0 for the LPAR").
 .PHONY: libvirt-deb
-## libvirt-deb    our libvirt 9.0 as ppc64el .debs: libvirt0, -clients, -daemon, -daemon-driver-qemu, -daemon-system (+nestedv2.N, cross-built with Debian's configure options, lintian clean; not in check) -> build/deb/libvirt/
+## libvirt-deb    our libvirt 9.0 as ppc64el .debs: libvirt0, -clients, -daemon, -daemon-driver-qemu, -daemon-system (+nestedv2.N, cross-built with Debian's configure options, lintian clean, apt-installed in a ppc64el root) -> build/deb/libvirt/
 libvirt-deb:
 	ci/libvirt-deb.sh all

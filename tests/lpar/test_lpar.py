@@ -4,9 +4,10 @@ Reads build/results/lpar-scenario.{tap,facts,console}, written by
 ci/lpar.sh scenario: the Debian 12 ppc64el image (make lpar-image) boots
 with systemd, libvirtd runs, and the scenario script in the image
 (ci/lpar/rootfs/usr/local/sbin/nv2-lpar-scenario) prints TAP on the
-console.  Every scenario line is one test here.  What stock Debian QEMU 7.2
-and libvirt 9.0 cannot do yet is a TAP TODO line (a known failure our
-series fixes), recorded with its error in docs/admin.md.
+console.  Every scenario line is one test here.  The image has our QEMU
+7.2 and libvirt 9.0; in an image made with LPAR_LIBVIRT=debian, what stock
+libvirt 9.0 does differently is a TAP TODO line (a known failure our series
+fixes), recorded with its error in docs/admin.md.
 
 `make check` runs `lpar-image` and `lpar-scenario` (ci/mk/lpar.mk); a missing
 result fails.  A TODO line is reported as xfail.  The
@@ -153,6 +154,24 @@ def test_refusals_named_what_and_left_nothing():
         assert cause != "none" and "warning" not in cause, (case, cause)
         assert not cause.startswith("error: Failed to start domain"), (case, cause)
         assert f"step_refuse_{case}_s" in f, case
+
+
+def test_our_libvirt_tells_the_truth():
+    """make check's image runs our libvirt (make libvirt-deb, LPAR_LIBVIRT=ours):
+    its domain capabilities say nested-hv is not supported on this nestedv2
+    L1 (patch 0005; Debian's libvirt leaves the element out), and both
+    refusals are libvirt's own line (patch 0004) naming the nestedv2 L1,
+    given before QEMU starts (Debian's libvirt passes QEMU's error on)."""
+    if not os.path.exists(os.path.join(RESULTS, NAME + ".facts")):
+        nv2test.skip_manual(TARGET, "it has not been run")
+    f = nv2test.facts(NAME)
+    assert "+nestedv2." in f.get("libvirt", ""), \
+        "the LPAR ran libvirt-daemon %r, not ours (make libvirt-deb)" % f.get("libvirt")
+    assert f.get("domcaps_nested_hv") == "<nested-hv supported='no'/>", f.get("domcaps_nested_hv")
+    for case in ("nested", "hpt"):
+        cause = f.get(f"refuse_{case}_cause", "none")
+        assert "This host is a nestedv2 L1" in cause, (case, cause)
+        assert "qemu" not in cause.lower(), (case, cause)
 
 
 def test_cycles_leave_no_guest_in_the_l0():
