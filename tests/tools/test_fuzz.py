@@ -1,7 +1,8 @@
 """The libFuzzer targets of nvlat (tests/tools/fuzz, make fuzz-tools): each
 runs 30 s from its seed corpus under ASan+UBSan without a crash.
 
-Two and a half minutes of CPU: it runs under `make check` (NV2_STRICT=1) or with
+Three minutes of CPU, ~95 s on 2 cores (two targets at a time, FUZZ_JOBS in
+ci/fuzz-tools.sh): it runs under `make check` (NV2_STRICT=1) or with
 NVLAT_FUZZ=1, and is skipped otherwise; `make fuzz-tools FUZZ_SECONDS=N`
 runs the same for any time."""
 import csv
