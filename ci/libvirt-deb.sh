@@ -15,7 +15,11 @@
 #                              image's packages (chroot, qemu-user) ->
 #                              build/results/libvirt-deb-install.txt
 #   ci/libvirt-deb.sh paths    print the .debs' paths (after debs)
-#   ci/libvirt-deb.sh all      sysroot, build, debs, install
+#   ci/libvirt-deb.sh all      sysroot, build, debs, install; or, when
+#                              nothing that makes them changed, the packages
+#                              and their reports from the package cache
+#                              (~/.cache/nestedv2/debs-built/libvirt-KEY;
+#                              LIBVIRT_DEB_CACHE=0 builds anyway)
 #
 # An honest subset, not a dpkg-buildpackage run (docs/packaging.md, "libvirt
 # 9.0 for the LPAR", says why).  Debian's libvirt-daemon, -system and
@@ -423,12 +427,60 @@ do_install() {
 	say "installed with apt over Debian's libvirt ($res)"
 }
 
+# The package cache.  The key is everything that decides the packages and
+# their reports: this script and what it sources or runs to build, the
+# series, the source and locked package versions (the sysroot, Debian's
+# packages), the compiler, meson, dpkg-buildflags, lintian and the LPAR
+# package layer the install check uses.  A hit copies the five .debs and
+# the reports into place: a warm make check does not rebuild what it built
+# before (~90 s).  One entry is kept.
+PCACHE=$CACHE/debs-built
+pkg_key() {
+	{
+		echo "$VERSION"
+		cat "$0" "$TOP/ci/lib.sh" "$TOP/ci/libvirt.sh" "$TOP/ci/debs.lock" "$TOP/ci/versions.sh"
+		(cd "$SERIES_DIR" && find . -type f | LC_ALL=C sort | xargs sha256sum)
+		"${CROSS}gcc" --version | head -n1
+		meson --version
+		buildflag CFLAGS; buildflag CPPFLAGS; buildflag LDFLAGS
+		dpkg-query -W -f '${Version}\n' lintian
+		basename "$("$TOP/ci/lpar-image.sh" base)"
+	} | sha256sum | cut -c1-16
+}
+
+do_all() {
+	local ck p
+	ck=$PCACHE/libvirt-$(pkg_key)
+	if [ "${LIBVIRT_DEB_CACHE:-1}" != 0 ] && [ -f "$ck/done" ]; then
+		rm -rf "$OUT" "$LOGDIR"
+		mkdir -p "$OUT" "$LOGDIR"
+		cp "$ck"/debs/*.deb "$OUT"/
+		cp "$ck"/reports/* "$LOGDIR"/
+		cp "$ck/libvirt-deb.txt" "$ck/libvirt-deb-install.txt" "$RES"/
+		for p in "${PKGS[@]}"; do [ -f "$(deb_path "$p")" ] || die "$ck lacks $p"; done
+		say "from the package cache ($ck, built $(date -r "$ck/done" '+%F %T'))"
+		return
+	fi
+	do_build
+	do_debs
+	do_install
+	[ "${LIBVIRT_DEB_CACHE:-1}" != 0 ] || return 0
+	mkdir -p "$PCACHE"
+	rm -rf "$ck.new" "$PCACHE"/libvirt-*
+	mkdir -p "$ck.new/debs" "$ck.new/reports"
+	cp "$OUT"/*.deb "$ck.new/debs/"
+	cp "$LOGDIR"/*.txt "$ck.new/reports/"
+	cp "$RES/libvirt-deb.txt" "$RES/libvirt-deb-install.txt" "$ck.new/"
+	touch "$ck.new/done"
+	mv "$ck.new" "$ck"
+}
+
 case ${1:-} in
 install) do_install ;;
 sysroot) do_sysroot ;;
 build) do_build ;;
 debs) do_debs ;;
 paths) for p in "${PKGS[@]}"; do f=$(deb_path "$p"); [ -f "$f" ] || die "$f missing: run make libvirt-deb"; echo "$f"; done ;;
-all) do_build && do_debs && do_install ;;
+all) do_all ;;
 *) die "usage: $0 sysroot|build|debs|paths|all" ;;
 esac
