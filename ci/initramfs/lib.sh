@@ -139,21 +139,56 @@ pcp_kb() {
 		'$1 == "count:" { t += $2 } END { print t * k }' /proc/zoneinfo
 }
 
+# slab_live_kb: KiB in live objects of the unreclaimable slab caches
+# (/proc/slabinfo: active objects x object size; a cache whose
+# /sys/kernel/slab/NAME/reclaim_account is 1, dentries and inodes, is left
+# out as SUnreclaim leaves it out).  Unlike SUnreclaim it does not count
+# the slab pages that a few live objects keep from being freed: a 64 KiB
+# page that one 192-byte object holds is 64 KiB of SUnreclaim, 192 bytes
+# here.
+slab_live_kb() {
+	[ -r /proc/slabinfo ] || { echo -1; return; }
+	# (a first line, so that the list is never empty for awk's FNR == NR)
+	{
+		echo "-"
+		for _c in /sys/kernel/slab/*/reclaim_account; do
+			[ "$(cat "$_c" 2>/dev/null)" = 1 ] && echo "${_c%/reclaim_account}"
+		done
+	} | sed 's|.*/||' >/tmp/slab-reclaimable
+	awk 'FNR == NR { r[$1] = 1; next }
+		FNR > 2 && !($1 in r) { t += $2 * $4 }
+		END { printf "%d\n", t / 1024 }' /tmp/slab-reclaimable /proc/slabinfo
+}
+
 # memfacts PREFIX WHEN: of 3 readings 1 s apart, the one with the most
 # free memory (MemAvailable + per-CPU lists), as facts
-# PREFIX.memavail_WHEN_kb, PREFIX.pcp_WHEN_kb and PREFIX.sunreclaim_WHEN_kb.
+# PREFIX.memavail_WHEN_kb, PREFIX.pcp_WHEN_kb, PREFIX.sunreclaim_WHEN_kb and
+# PREFIX.slablive_WHEN_kb; /tmp/slabinfo.PREFIX.WHEN keeps that reading's
+# /proc/slabinfo, and the "after" call adds PREFIX.slab_grew: the 5 caches
+# whose objects' room grew most (name:KiB of room:KiB of live objects).
 memfacts() {
 	_best=-1
 	for _r in 1 2 3; do
 		_a=$(awk '$1 == "MemAvailable:" { print $2 }' /proc/meminfo)
 		_p=$(pcp_kb)
 		_u=$(awk '$1 == "SUnreclaim:" { print $2 }' /proc/meminfo)
+		_l=$(slab_live_kb)
 		if [ $((_a + _p)) -gt "$_best" ]; then
-			_best=$((_a + _p)) _ba=$_a _bp=$_p _bu=$_u
+			_best=$((_a + _p)) _ba=$_a _bp=$_p _bu=$_u _bl=$_l
+			cat /proc/slabinfo >"/tmp/slabinfo.$1.$2" 2>/dev/null
 		fi
 		[ "$_r" = 3 ] || sleep 1
 	done
 	echo "NV2: FACT $1.memavail_$2_kb=$_ba"
 	echo "NV2: FACT $1.pcp_$2_kb=$_bp"
 	echo "NV2: FACT $1.sunreclaim_$2_kb=$_bu"
+	echo "NV2: FACT $1.slablive_$2_kb=$_bl"
+	[ "$2" = after ] && [ -s "/tmp/slabinfo.$1.before" ] || return 0
+	# columns: name active_objs num_objs objsize objperslab pagesperslab
+	echo "NV2: FACT $1.slab_grew=$(awk '
+		FNR <= 2 { next }
+		FNR == NR { held[$1] = $3 * $4; live[$1] = $2 * $4; next }
+		{ dh = ($3 * $4 - held[$1]) / 1024; dl = ($2 * $4 - live[$1]) / 1024
+		  if (dh > 0) printf "%d %s:%+d:%+d\n", dh, $1, dh, dl }' \
+		"/tmp/slabinfo.$1.before" "/tmp/slabinfo.$1.after" | sort -rn | head -n 5 | cut -d' ' -f2 | tr '\n' ' ')"
 }

@@ -232,3 +232,31 @@ def test_parse_nested_papr():
 def test_l0query_lines():
     assert harness.L0QUERY_RE.search("NV2: L0QUERY c3-unloaded").group(1) == "c3-unloaded"
     assert harness.L0QUERY_RE.search("NV2: L0QUERY c3 unloaded") is None
+
+
+def _memfacts(**kw):
+    f = {"t.memavail_before_kb": "2000000", "t.pcp_before_kb": "5000",
+         "t.memavail_after_kb": "2000000", "t.pcp_after_kb": "5000",
+         "t.sunreclaim_before_kb": "15000", "t.sunreclaim_after_kb": "15000",
+         "t.slablive_before_kb": "9000", "t.slablive_after_kb": "9000"}
+    f.update({"t." + k: str(v) for k, v in kw.items()})
+    return f
+
+
+def test_mem_stable_judges_live_slab_objects_not_slab_pages():
+    """assert_mem_stable (the ioctl fuzzer's, the soak's and the leak hunt's
+    memory check): slab pages kept by a few live objects (SUnreclaim up,
+    live objects not) pass; live objects up by more than the slack fail;
+    a run without live-object facts is judged by SUnreclaim."""
+    import pytest
+    import nv2test
+    nv2test.assert_mem_stable(_memfacts(sunreclaim_after_kb=17900), "t")
+    with pytest.raises(AssertionError, match="live slab objects grew 2100 kB"):
+        nv2test.assert_mem_stable(_memfacts(slablive_after_kb=11100), "t")
+    with pytest.raises(AssertionError, match="free memory fell 2100 kB"):
+        nv2test.assert_mem_stable(_memfacts(memavail_after_kb=1997900), "t")
+    old = {k: v for k, v in _memfacts(sunreclaim_after_kb=17900).items() if "slablive" not in k}
+    with pytest.raises(AssertionError, match="SUnreclaim grew 2900 kB"):
+        nv2test.assert_mem_stable(old, "t")
+    with pytest.raises(AssertionError, match="no facts"):
+        nv2test.assert_mem_stable({}, "t")
