@@ -442,7 +442,9 @@ pkg_key() {
 		(cd "$SERIES_DIR" && find . -type f | LC_ALL=C sort | xargs sha256sum)
 		"${CROSS}gcc" --version | head -n1
 		meson --version
-		buildflag CFLAGS; buildflag CPPFLAGS; buildflag LDFLAGS
+		# (dpkg-buildflags maps the working directory, the checkout, to
+		# "."; the key must not change with the clone's path)
+		{ buildflag CFLAGS; buildflag CPPFLAGS; buildflag LDFLAGS; } | sed "s|=$PWD=|=CHECKOUT=|g"
 		dpkg-query -W -f '${Version}\n' lintian
 		basename "$("$TOP/ci/lpar-image.sh" base)"
 	} | sha256sum | cut -c1-16
