@@ -8,15 +8,24 @@ the debug L1 with the soft-lockup detector) build/results/soak.*.
 A run passes when every result of the program is ok (counts agree, every
 doorbell sent was received, no stall), the console is clean (no soft
 lockup, RCU stall, hung task, lockdep, Oops), the L0 held the 4 guests and
-16 vCPUs while they ran and none afterwards, and free memory
-(MemAvailable + the per-CPU free lists, slabs shrunk) came back within
-2 MiB."""
+16 vCPUs while they ran and none afterwards, the unreclaimable slab
+caches' live objects came back within 2 MiB, and free memory (MemAvailable
++ the per-CPU free lists, slabs shrunk) within 3 MiB.
+
+Why 3 MiB for free memory: after 60 s of 16 busy vCPUs it moved by
++1280, -1344, -2496 (CI24-26) and -1280 kB, and after the 600 s soak on
+the debug L1 by -1536 kB: ten times the work, no more memory, so no
+per-operation leak; what moves is kernel-thread stacks (+256 KiB in
+CI26), page tables and the per-CPU lists.  3 MiB is still less than 3
+bytes per L2 exit of the 60 s run (1.18 million in CI26), so a leak in
+the exit path shows."""
 import re
 
 import nv2test
 
 RUNS = [("soak-check", "soak-check"), ("soak", "soak")]
 MEM_SLACK_KB = 2048
+FREE_SLACK_KB = 3072
 
 boot = nv2test.boot_fixture(RUNS)
 
@@ -50,4 +59,4 @@ def test_l0_guest_count(boot):
 
 
 def test_memavailable_stable(boot):
-    nv2test.assert_mem_stable(boot.facts, "soak", MEM_SLACK_KB)
+    nv2test.assert_mem_stable(boot.facts, "soak", MEM_SLACK_KB, FREE_SLACK_KB)
