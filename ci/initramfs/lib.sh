@@ -139,25 +139,29 @@ pcp_kb() {
 		'$1 == "count:" { t += $2 } END { print t * k }' /proc/zoneinfo
 }
 
-# slab_live_kb: KiB in live objects of the unreclaimable slab caches
-# (/proc/slabinfo: active objects x object size; a cache whose
-# /sys/kernel/slab/NAME/reclaim_account is 1, dentries and inodes, is left
-# out as SUnreclaim leaves it out).  Unlike SUnreclaim it does not count
-# the slab pages that a few live objects keep from being freed: a 64 KiB
-# page that one 192-byte object holds is 64 KiB of SUnreclaim, 192 bytes
-# here.
-slab_live_kb() {
-	[ -r /proc/slabinfo ] || { echo -1; return; }
-	# (a first line, so that the list is never empty for awk's FNR == NR)
+# slab_reclaimable: the names of the reclaimable slab caches (those whose
+# /sys/kernel/slab/NAME/reclaim_account is 1: dentries, inodes) into
+# /tmp/slab-reclaimable, after a first line "-" so that the list is never
+# empty for awk's FNR == NR
+slab_reclaimable() {
 	{
 		echo "-"
 		for _c in /sys/kernel/slab/*/reclaim_account; do
 			[ "$(cat "$_c" 2>/dev/null)" = 1 ] && echo "${_c%/reclaim_account}"
 		done
 	} | sed 's|.*/||' >/tmp/slab-reclaimable
+}
+
+# slab_live_kb SLABINFO: KiB in live objects of the unreclaimable slab
+# caches in a copy of /proc/slabinfo (active objects x object size; the
+# caches of slab_reclaimable are left out as SUnreclaim leaves them out).
+# Unlike SUnreclaim it does not count the slab pages that a few live
+# objects keep from being freed: a 64 KiB page that one 192-byte object
+# holds is 64 KiB of SUnreclaim, 192 bytes here.
+slab_live_kb() {
 	awk 'FNR == NR { r[$1] = 1; next }
 		FNR > 2 && !($1 in r) { t += $2 * $4 }
-		END { printf "%d\n", t / 1024 }' /tmp/slab-reclaimable /proc/slabinfo
+		END { printf "%d\n", t / 1024 }' /tmp/slab-reclaimable "$1"
 }
 
 # memfacts PREFIX WHEN: of 3 readings 1 s apart, the one with the most
@@ -168,14 +172,20 @@ slab_live_kb() {
 # whose objects' room grew most (name:KiB of room:KiB of live objects).
 memfacts() {
 	_best=-1
+	_slab=0
+	[ -r /proc/slabinfo ] && _slab=1 && slab_reclaimable
 	for _r in 1 2 3; do
 		_a=$(awk '$1 == "MemAvailable:" { print $2 }' /proc/meminfo)
 		_p=$(pcp_kb)
 		_u=$(awk '$1 == "SUnreclaim:" { print $2 }' /proc/meminfo)
-		_l=$(slab_live_kb)
+		_l=-1
+		if [ "$_slab" = 1 ]; then
+			cat /proc/slabinfo >/tmp/slabinfo.now
+			_l=$(slab_live_kb /tmp/slabinfo.now)
+		fi
 		if [ $((_a + _p)) -gt "$_best" ]; then
 			_best=$((_a + _p)) _ba=$_a _bp=$_p _bu=$_u _bl=$_l
-			cat /proc/slabinfo >"/tmp/slabinfo.$1.$2" 2>/dev/null
+			[ "$_slab" = 0 ] || mv /tmp/slabinfo.now "/tmp/slabinfo.$1.$2"
 		fi
 		[ "$_r" = 3 ] || sleep 1
 	done
