@@ -2,11 +2,17 @@
 # make kernel-deb: our 6.1 + series as Debian packages for ppc64el, and the
 # proof that apt installs them into a Debian 12 ppc64el root.
 #
+#   ci/kernel-deb.sh all       build and install, or both from the package
+#                              cache (~/.cache/nestedv2/debs-built/kernel-
+#                              CONFIG-KEY, pkg_key below; KERNEL_DEB_CACHE=0
+#                              builds anyway): make kernel-deb, make check
 #   ci/kernel-deb.sh build     bindeb-pkg of our 6.1 + series with Debian's own
-#                              powerpc64le config (KERNEL_DEB_CONFIG=reduced, the
-#                              default: the CI reduction of build/configs/; =full:
-#                              Debian's config + our symbols, nothing dropped;
-#                              =modular: the lean modular L1 of make kvm-modular)
+#                              powerpc64le config (KERNEL_DEB_CONFIG=full, the
+#                              default: Debian's config + our symbols, nothing
+#                              dropped; =reduced: the CI reduction of
+#                              build/configs/; =modular: the lean modular L1
+#                              of make kvm-modular), built in
+#                              ~/.cache/nestedv2/kbuild/ (KTREE below)
 #                              -> build/deb/linux-image-<release>_<version>_ppc64el.deb,
 #                              the build's wall/CPU times in
 #                              build/results/kernel-deb-build.txt; then
@@ -34,13 +40,21 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 KERNEL_DEB_REV=${KERNEL_DEB_REV:-1}
-KERNEL_DEB_CONFIG=${KERNEL_DEB_CONFIG:-reduced}
+KERNEL_DEB_CONFIG=${KERNEL_DEB_CONFIG:-full}
+# The Debian-config trees (full, reduced) are built in the cache, at paths
+# that do not change with the checkout: KTREE/src, a copy of the checkout's
+# build/src/linux-6.1 synced by content (sync_src), and KTREE/obj.  A clone
+# whose patches changed rebuilds only what they touch (Kbuild's .cmd files
+# hold absolute paths: a tree per clone would rebuild all ~11,000 objects,
+# ~3 h on 2 cores).  The modular tree is the clone's own (ccache serves it).
 case $KERNEL_DEB_CONFIG in
-modular) OBJ=$BUILD/obj/linux-6.1-modular ;;
-reduced | full) OBJ=$BUILD/obj/linux-6.1-debian-$KERNEL_DEB_CONFIG ;;
-*) die "KERNEL_DEB_CONFIG=$KERNEL_DEB_CONFIG: reduced, full or modular" ;;
+modular) KSRC=$BUILD/src/linux-6.1 OBJ=$BUILD/obj/linux-6.1-modular KTREE= ;;
+reduced | full)
+	KTREE=$CACHE/kbuild/linux-6.1-debian-$KERNEL_DEB_CONFIG
+	KSRC=$KTREE/src OBJ=$KTREE/obj ;;
+*) die "KERNEL_DEB_CONFIG=$KERNEL_DEB_CONFIG: full, reduced or modular" ;;
 esac
-KMAKE=(make -C "$BUILD/src/linux-6.1" O="$OBJ" ARCH=powerpc CROSS_COMPILE="$CROSS_COMPILE" KBUILD_BUILD_VERSION=1)
+KMAKE=(make -C "$KSRC" O="$OBJ" ARCH=powerpc CROSS_COMPILE="$CROSS_COMPILE" KBUILD_BUILD_VERSION=1)
 OUT=$BUILD/deb
 RES=$BUILD/results
 BTIMES=$RES/kernel-deb-build.txt
@@ -69,10 +83,33 @@ timed() {
 # first build in an empty OBJ is the cold figure, a second one the warm.
 # No ccache: its 5 GB would hold little of ~6,000 objects with debug info,
 # and evict what the CI kernels need.
+# (input_config: the config file debian_tree starts from.)
+input_config() {
+	if [ "$KERNEL_DEB_CONFIG" = full ]; then
+		echo "$BUILD/configs/debian.config"
+	else
+		echo "$BUILD/configs/debian-reduced.config"
+	fi
+}
+
+# sync_src: KSRC made equal to the checkout's source tree (its .git left
+# out) by content, without copying times: a file whose bytes did not change
+# keeps its old mtime, so the objects built from it stay up to date; a
+# changed or new file gets the time of the copy and Kbuild rebuilds what
+# depends on it.  Prints how many files changed.
+sync_src() {
+	local src=$BUILD/src/linux-6.1 n
+	[ -f "$src/.nestedv2-series" ] || die "$src has no series applied (ci/sources.sh ours)"
+	mkdir -p "$KSRC"
+	n=$(rsync -rlp --checksum --delete --exclude=/.git --itemize-changes "$src/" "$KSRC/" | grep -c '^[<>ch*]') || true
+	say "source tree $KSRC: $n files changed since the last build"
+}
+
 debian_tree() {
-	local cfg=$BUILD/configs/debian.config phase=cold
-	[ "$KERNEL_DEB_CONFIG" = full ] || cfg=$BUILD/configs/debian-reduced.config
+	local cfg phase=cold
+	cfg=$(input_config)
 	nice -n 10 "$TOP/ci/debian-kernel.sh" config
+	sync_src
 	mkdir -p "$OBJ"
 	[ -f "$OBJ/vmlinux" ] && phase=warm
 	if ! cmp -s "$cfg" "$OBJ/debian-input.config"; then
@@ -99,6 +136,9 @@ build() {
 		KERNEL_CACHE=0 "$TOP/ci/kernel.sh" modular
 	else
 		"$TOP/ci/sources.sh" ours
+		# One build at a time in the shared tree (two clones' CI runs).
+		exec 9>"$KTREE.lock"
+		flock -n 9 || { say "waiting for another build in $KTREE"; flock 9; }
 		debian_tree
 	fi
 	local rel
@@ -106,14 +146,21 @@ build() {
 	# without LOCALVERSION says -nestedv2+ until bindeb-pkg relinks it).
 	rel=$(make -s -C "$OBJ" ARCH=powerpc CROSS_COMPILE="$CROSS_COMPILE" kernelrelease)
 	case $rel in *-nestedv2) ;; *) die "kernel release $rel does not end in -nestedv2" ;; esac
-	rm -f "$BUILD"/obj/*.deb "$BUILD"/obj/*.buildinfo "$BUILD"/obj/*.changes
+	# (bindeb-pkg writes the packages next to the object tree)
+	local pkgdir
+	pkgdir=$(dirname "$OBJ")
+	rm -f "$pkgdir"/*.deb "$pkgdir"/*.buildinfo "$pkgdir"/*.changes
 	say "bindeb-pkg $rel $PKGVERSION (log: $OBJ/bindeb-pkg.log)"
 	# -d: the build dependencies are the cross toolchain, which
 	# dpkg-checkbuilddeps cannot see as ppc64el packages.
 	local cc=()
 	[ "$KERNEL_DEB_CONFIG" != modular ] || cc=(CC="ccache ${CROSS_COMPILE}gcc")
+	# gzip, not dpkg-deb's default xz: most of bindeb-pkg's CPU went to
+	# xz for the -dbg package (2.5 GB of debug info; 2698 s user CPU for
+	# the reduced config's packages).  KDEB_COMPRESS=xz gives Debian's.
 	timed "bindeb-pkg, $KERNEL_DEB_CONFIG config" \
 		nice -n 10 "${KMAKE[@]}" "${cc[@]}" -j"$JOBS" KDEB_PKGVERSION="$PKGVERSION" \
+		KDEB_COMPRESS="${KDEB_COMPRESS:-gzip}" \
 		KDEB_SOURCENAME=linux-nestedv2 DPKG_FLAGS=-d bindeb-pkg \
 		>"$OBJ/bindeb-pkg.log" 2>&1 || {
 		tail -n 30 "$OBJ/bindeb-pkg.log" >&2
@@ -123,8 +170,8 @@ build() {
 		die "bindeb-pkg built $(cat "$OBJ/include/config/kernel.release"), not $rel"
 	mkdir -p "$OUT"
 	rm -f "$OUT"/*.deb
-	mv "$BUILD"/obj/*.deb "$OUT/"
-	rm -f "$BUILD"/obj/*.buildinfo "$BUILD"/obj/*.changes
+	mv "$pkgdir"/*.deb "$OUT/"
+	rm -f "$pkgdir"/*.buildinfo "$pkgdir"/*.changes
 	fix_headers
 	ls -l "$OUT"/*.deb >&2
 }
@@ -449,7 +496,10 @@ install() {
 		chroot "$root" apt-get install -y "/tmp/$(basename "$deb")" 2>&1 &&
 			echo "== dpkg -s $pkg" && chroot "$root" dpkg -s "$pkg" 2>&1 &&
 			echo "== /boot and the KVM modules in the root" &&
-			chroot "$root" sh -c 'ls -l /boot; ls -l /lib/modules/*/kernel/arch/powerpc/kvm' 2>&1
+			chroot "$root" sh -c 'ls -l /boot; ls -l /lib/modules/*/kernel/arch/powerpc/kvm' 2>&1 &&
+			echo "== the installed config" &&
+			chroot "$root" sh -c 'c=$(ls /boot/config-*); echo "modules (=m): $(grep -c "=m\$" "$c")";
+				grep -E "^CONFIG_(KVM_BOOK3S_64|KVM_BOOK3S_64_HV|KVM_XICS|KVM_XIVE|SPAPR_TCE_IOMMU|VFIO_IOMMU_SPAPR_TCE|VHOST_NET|PPC_RADIX_MMU_DEFAULT|VPA_PMU)=" "$c"' 2>&1
 	} >>"$log" || rc=$?
 	umount "$root/proc"
 	[ "$rc" = 0 ] || { tail -n 30 "$log" >&2; die "apt-get install failed in the ppc64el root ($log)"; }
@@ -457,11 +507,68 @@ install() {
 	say "installed $pkg $ver with apt into a ppc64el root ($log)"
 }
 
+# The package cache (make kernel-deb, make check).  The key is what decides
+# the packages and their reports: the source tree (git tree id of the
+# series applied), the input config, the package version, this script and
+# what it runs, the locked .debs the headers fix links against, the cross
+# compiler, dpkg and the root the install check uses.  A hit links the
+# image, headers and libc-dev packages and the two reports into place (the
+# -dbg package, ~0.6 GB, is not kept).  One entry a config is kept.
+PCACHE=$CACHE/debs-built
+pkg_key() {
+	{
+		echo "$KERNEL_DEB_CONFIG $PKGVERSION"
+		git -C "$BUILD/src/linux-6.1" rev-parse 'HEAD^{tree}'
+		cat "$(input_config)" "$0" "$TOP/ci/lib.sh" "$TOP/ci/versions.sh" \
+			"$TOP/ci/debian-kernel.sh" "$TOP/ci/debs.lock"
+		"${CROSS_COMPILE}gcc" --version | head -n1
+		dpkg-query -W -f '${Version}\n' dpkg
+		basename "$("$TOP/ci/lpar-image.sh" base)"
+	} | sha256sum | cut -c1-16
+}
+
+# all: build + install, or both from the package cache.
+all() {
+	local ck d
+	if [ "$KERNEL_DEB_CONFIG" = modular ] || [ "${KERNEL_DEB_CACHE:-1}" = 0 ]; then
+		build
+		install
+		return
+	fi
+	"$TOP/ci/sources.sh" ours
+	nice -n 10 "$TOP/ci/debian-kernel.sh" config
+	ck=$PCACHE/kernel-$KERNEL_DEB_CONFIG-$(pkg_key)
+	if [ -f "$ck/done" ]; then
+		mkdir -p "$OUT" "$RES"
+		rm -f "$OUT"/linux-*.deb
+		for d in "$ck"/debs/*.deb; do
+			ln -f "$d" "$OUT/" 2>/dev/null || cp "$d" "$OUT/"
+		done
+		cp "$ck/kernel-deb.txt" "$ck/kernel-deb-headers.txt" "$RES/"
+		image_deb >/dev/null
+		say "from the package cache ($ck, built $(date -r "$ck/done" '+%F %T'))"
+		return
+	fi
+	build
+	install
+	mkdir -p "$PCACHE"
+	rm -rf "$ck.new" "$PCACHE/kernel-$KERNEL_DEB_CONFIG"-*
+	mkdir -p "$ck.new/debs"
+	for d in "$OUT"/linux-*.deb; do
+		case $d in *-dbg_*) continue ;; esac
+		ln -f "$d" "$ck.new/debs/" 2>/dev/null || cp "$d" "$ck.new/debs/"
+	done
+	cp "$RES/kernel-deb.txt" "$RES/kernel-deb-headers.txt" "$ck.new/"
+	touch "$ck.new/done"
+	mv "$ck.new" "$ck"
+}
+
 case ${1:-} in
 root) base_root ;;
 path) image_deb ;;
+all) all ;;
 build) build ;;
 fix-headers) fix_headers ;;
 install) install ;;
-*) die "usage: $0 build|fix-headers|install|root|path" ;;
+*) die "usage: $0 all|build|fix-headers|install|root|path" ;;
 esac

@@ -1,8 +1,9 @@
-"""make kernel-deb (ci/kernel-deb.sh, not in make check): the modular L1
-as a linux-image .deb, installed with apt into a bookworm ppc64el root.
-Reads build/results/kernel-deb.txt, and kernel-deb-headers.txt for the
-headers package (ci/kernel-deb.sh fix-headers); skips when make kernel-deb
-has not run.  docs/packaging.md "A kernel .deb"."""
+"""make kernel-deb (ci/kernel-deb.sh all, in make check): our 6.1 + series
+with Debian's own config as a linux-image .deb, installed with apt into a
+bookworm ppc64el root.  Reads build/results/kernel-deb.txt, and
+kernel-deb-headers.txt for the headers package (ci/kernel-deb.sh
+fix-headers); under make check a missing result fails.  docs/packaging.md
+"A kernel .deb"."""
 import os
 import re
 
@@ -81,3 +82,17 @@ def test_headers_programs_run_under_qemu_user():
     assert re.search(r"^out-of-tree module: .* nv2hello\.ko ELF 64-bit LSB relocatable, 64-bit PowerPC"
                      r".*; vermagic 6\.1\.\d+-nestedv2 .*; nv2_hello_value CRC 0x[0-9a-f]{8}$",
                      text, re.M), text[-1500:]
+
+
+def test_make_checks_package_is_debians_whole_config():
+    """make check packages Debian's whole powerpc64le config (2958 modules;
+    KERNEL_DEB_CONFIG=full, the default), with KVM as modules beside the
+    in-kernel interrupt controllers and TCE code, as Debian builds it."""
+    text = log()
+    m = re.search(r"^modules \(=m\): (\d+)$", text, re.M)
+    assert m, f"no installed config in {LOG}"
+    assert int(m.group(1)) >= 2900, m.group(0)
+    for sym, val in (("KVM_BOOK3S_64", "m"), ("KVM_BOOK3S_64_HV", "m"), ("KVM_XICS", "y"),
+                     ("KVM_XIVE", "y"), ("SPAPR_TCE_IOMMU", "y"), ("VFIO_IOMMU_SPAPR_TCE", "m"),
+                     ("VHOST_NET", "m"), ("PPC_RADIX_MMU_DEFAULT", "y")):
+        assert re.search(rf"^CONFIG_{sym}={val}$", text, re.M), sym
