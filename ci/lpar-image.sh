@@ -22,6 +22,8 @@
 #   ci/lpar-image.sh key     print the image's cache key
 #   ci/lpar-image.sh base    print the packages' tarball (made if missing):
 #                            a pinned Debian 12 ppc64el system
+#   ci/lpar-image.sh ref     print the first kernel layer's tarball (made if
+#                            missing): base + Debian's 6.12 and its initramfs
 #
 # Deterministic: `build` installs exactly the versions in
 # ci/lpar/packages.lock (apt pins NAME=VERSION) and fails, naming the
@@ -63,19 +65,29 @@ list_pkgs() { sed -e 's/#.*//' -e 's/[[:space:]]//g' -e '/^$/d' "$LIST"; }
 # Three levels, so a kernel or overlay change never reruns mmdebstrap:
 #   base-BKEY.tar   the packages (mmdebstrap); BKEY: the lock, the list and
 #                   BASE_REV (bump it when rootfs() or base_customize() change)
-#   kern-KKEY.tar   LPAR_IMAGE=kernels only: base + the packaged kernels
-#                   (KERNEL_DEBS) installed by apt, their initramfs made by
-#                   initramfs-tools under qemu-user (~25 min); KKEY: BKEY,
-#                   those .debs, KERN_REV.  kern-KKEY.boot/: their /boot
+#   ref-RKEY.tar    LPAR_IMAGE=kernels only: base + initramfs-tools and
+#                   Debian's 6.12 (ref_debs) installed by apt, its initramfs
+#                   made under qemu-user (~12 min); RKEY: BKEY, those .debs,
+#                   KERN_REV
+#   kern-KKEY.tar   ref + our kernel package (our_kernel_deb) and its
+#                   initramfs (~12 min): a new kernel of ours redoes only
+#                   this layer; KKEY: RKEY, our .deb.  kern-KKEY.boot/: the
+#                   two kernels' /boot files
 #   VARIANT-KEY.img base or kern + modules + L2 kernel + ci/lpar/rootfs;
 #                   KEY: BKEY or KKEY, those files and this script
 BASE_REV=1 KERN_REV=1
 bkey() { { echo "$BASE_REV"; sha256sum "$LOCK" "$LIST" | cut -d' ' -f1; } | sha256sum | cut -c1-16; }
-kkey() {
+rkey() {
 	{
 		bkey
 		echo "$KERN_REV"
-		kernel_debs | xargs -r sha256sum | cut -d' ' -f1
+		ref_debs | xargs -r sha256sum | cut -d' ' -f1
+	} | sha256sum | cut -c1-16
+}
+kkey() {
+	{
+		rkey
+		our_kernel_deb | xargs -r sha256sum | cut -d' ' -f1
 	} | sha256sum | cut -c1-16
 }
 key() {
@@ -167,11 +179,17 @@ base_customize() {
 # and ours, make kernel-deb's linux-image .deb.
 BOOT_DEBS="linux-base:all libklibc:ppc64el klibc-utils:ppc64el cpio:ppc64el
 	initramfs-tools-core:all initramfs-tools:all $LINUX612_IMAGE_PKG:ppc64el"
-kernel_debs() {
+# ref_debs: Debian's, the first kernel layer; our_kernel_deb: ours, the second.
+ref_debs() {
 	local d
 	for d in $BOOT_DEBS; do locked_deb "${d%:*}" "${d#*:}"; done
-	d=$("$TOP/ci/kernel-deb.sh" path) || die "no kernel .deb of ours: run make kernel-deb"
-	echo "$d"
+}
+our_kernel_deb() {
+	"$TOP/ci/kernel-deb.sh" path || die "no kernel .deb of ours: run make kernel-deb"
+}
+kernel_debs() {
+	ref_debs
+	our_kernel_deb
 }
 
 # our_debs: the .debs of ours that the image installs over Debian's.
@@ -257,12 +275,13 @@ boot_files() {
 	say "kernels in /boot: $(paste -sd' ' "$dir/RELEASES")"
 }
 
-# kern_layer BASETAR KTAR: the base with the packaged kernels installed by
-# apt (their postinst makes each initramfs) as KTAR, their /boot files in
-# KTAR.boot.
+# kern_layer BASETAR KTAR DEB...: BASETAR with the packaged kernels DEB...
+# installed by apt (their postinst makes each initramfs) as KTAR, the /boot
+# files of every kernel in it in KTAR.boot.
 kern_layer() {
 	local base=$1 ktar=$2 dir=$OUT/kroot d pre=() imgs=()
-	rm -rf "$dir" "$OUT/kernel-debs.log" "$OUT/kernel-debs.log.installed"
+	shift 2
+	rm -rf "$dir" "$OUT/kernel-debs.log.installed"
 	mkdir -p "$dir"
 	tar -C "$dir" --numeric-owner -xpf "$base"
 	# initramfs-tools first, the kernels after: a kernel set up before
@@ -270,16 +289,20 @@ kern_layer() {
 	# there yet, and the trigger that follows only updates the newest
 	# kernel's).  Debian's images order this with their Depends; the
 	# packages of the kernel's bindeb-pkg declare none (docs/packaging.md).
-	for d in $(kernel_debs); do
+	for d; do
 		case $(dpkg-deb -f "$d" Package) in
 		linux-image-*) imgs+=("$d") ;;
 		*) pre+=("$d") ;;
 		esac
 	done
-	install_debs "$dir" "$OUT/kernel-debs.log" "${pre[@]}"
+	[ "${#pre[@]}" = 0 ] || install_debs "$dir" "$OUT/kernel-debs.log" "${pre[@]}"
 	install_debs "$dir" "$OUT/kernel-debs.log" "${imgs[@]}"
 	boot_files "$dir" "$ktar.boot.new"
-	mv "$OUT/kernel-debs.log.installed" "$ktar.boot.new/INSTALLED"
+	{
+		[ ! -f "$base.boot/INSTALLED" ] || cat "$base.boot/INSTALLED"
+		cat "$OUT/kernel-debs.log.installed"
+	} >"$ktar.boot.new/INSTALLED"
+	rm -f "$OUT/kernel-debs.log.installed"
 	tar -C "$dir" --numeric-owner -cf "$ktar.new" .
 	rm -rf "$dir" "$ktar.boot"
 	mv "$ktar.boot.new" "$ktar.boot"
@@ -340,6 +363,21 @@ base_tar() {
 	mv "$OUT/base.tar" "$base"
 }
 
+# ref_layer BASETAR: the first kernel layer's tarball (made if missing).
+ref_layer() {
+	local rt
+	rt=$IMGCACHE/ref-$(rkey).tar
+	if [ -f "$rt" ] && [ -s "$rt.boot/RELEASES" ]; then
+		say "Debian's 6.12: cached $rt"
+	else
+		say "Debian's 6.12: apt-get install of $(ref_debs | wc -l) .debs, its initramfs by initramfs-tools under qemu-user (~12 min; log: $OUT/kernel-debs.log)"
+		# shellcheck disable=SC2046 # one .deb a word
+		kern_layer "$1" "$rt" $(ref_debs) >&2
+		find "$IMGCACHE" -maxdepth 1 -name 'ref-*.tar*' ! -name "${rt##*/}*" -exec rm -rf {} +
+	fi
+	echo "$rt"
+}
+
 case ${1:-} in
 base-customize)
 	base_customize "$2"
@@ -351,6 +389,12 @@ base)
 	mkdir -p "$OUT" "$IMGCACHE"
 	base_tar "$IMGCACHE/base-$(bkey).tar" >&2
 	echo "$IMGCACHE/base-$(bkey).tar"
+	;;
+ref)
+	mkdir -p "$OUT" "$IMGCACHE"
+	b=$(bkey)
+	base_tar "$IMGCACHE/base-$b.tar" >&2
+	ref_layer "$IMGCACHE/base-$b.tar"
 	;;
 check-lock)
 	[ -f "$LOCK" ] || die "$LOCK missing: run make lpar-lock"
@@ -397,11 +441,13 @@ build)
 	base_tar "$base"
 	if [ "$VARIANT" = kernels ]; then
 		kt=$IMGCACHE/kern-$(kkey).tar
+		rm -f "$OUT/kernel-debs.log"
 		if [ -f "$kt" ] && [ -s "$kt.boot/RELEASES" ]; then
 			progress "kernels: cached $kt"
 		else
-			progress "kernels: apt-get install of $(kernel_debs | wc -l) .debs, initramfs by initramfs-tools under qemu-user (~25 min; log: $OUT/kernel-debs.log)"
-			kern_layer "$base" "$kt"
+			rt=$(ref_layer "$base")
+			progress "kernels: apt-get install of ours ($(basename "$(our_kernel_deb)")), its initramfs under qemu-user (~12 min; log: $OUT/kernel-debs.log)"
+			kern_layer "$rt" "$kt" "$(our_kernel_deb)"
 			find "$IMGCACHE" -maxdepth 1 -name 'kern-*.tar*' ! -name "${kt##*/}*" -exec rm -rf {} +
 		fi
 		base=$kt
@@ -417,6 +463,6 @@ build)
 	say "done: $img ($(du -h --apparent-size "$img" | cut -f1) apparent, $(du -h "$img" | cut -f1) used), $((SECONDS - T0))s"
 	;;
 *)
-	die "usage: $0 build|lock|check-lock|key|base"
+	die "usage: $0 build|lock|check-lock|key|base|ref"
 	;;
 esac
