@@ -416,6 +416,19 @@ def test_migcheck_payload_is_built():
     assert os.access(MIGCHECK / "migcheck.sh", os.X_OK)
 
 
+def test_migcheck_payload_is_reproducible():
+    """migcheck.elf is in the LPAR image's cache key (ci/lpar-image.sh):
+    a file symbol named after a gcc temporary (ccXXXXXX.o, from an
+    assembler source without .file) makes every build other bytes, and the
+    image is reassembled in every run and clone."""
+    need(MIGCHECK / "migcheck.elf", "migcheck")
+    syms = readelf("-sW", str(MIGCHECK / "migcheck.elf"))
+    files = re.findall(r"\bFILE\s+\w+\s+\w+\s+\w+\s+(\S+)$", syms, re.M)
+    assert "start.S" in files, syms
+    temps = [f for f in files if re.fullmatch(r"cc\w{6}\.o", f)]
+    assert not temps, syms
+
+
 @pytest.fixture(scope="module")
 def migrated(tmp_path_factory):
     """Run the whole migration check with the host's QEMU (the L0's 10.0,

@@ -4,6 +4,15 @@
  * everything is position independent: the TOC and the stack are found
  * relative to where this code runs.  Then run main(); never return.
  */
+	/*
+	 * Name the file in the symbol table.  Without a .file directive ld gives
+	 * this object's local symbols (stack_top) a file symbol named after
+	 * gcc's temporary object (ccXXXXXX.o), a new random name every build:
+	 * migcheck.elf then differed in each build and each clone, and as it is
+	 * in the LPAR image's cache key (ci/lpar-image.sh) the image was
+	 * reassembled every time.
+	 */
+	.file	"start.S"
 	.section .text.start, "ax"
 	.globl _start
 _start:
