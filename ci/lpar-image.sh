@@ -24,6 +24,7 @@
 #                            a pinned Debian 12 ppc64el system
 #   ci/lpar-image.sh ref     print the first kernel layer's tarball (made if
 #                            missing): base + Debian's 6.12 and its initramfs
+#   ci/lpar-image.sh kern    the same for the second: + our kernel package
 #
 # Deterministic: `build` installs exactly the versions in
 # ci/lpar/packages.lock (apt pins NAME=VERSION) and fails, naming the
@@ -378,6 +379,22 @@ ref_layer() {
 	echo "$rt"
 }
 
+# kern_tar BASETAR: the second kernel layer's tarball (made if missing).
+kern_tar() {
+	local kt rt
+	kt=$IMGCACHE/kern-$(kkey).tar
+	if [ -f "$kt" ] && [ -s "$kt.boot/RELEASES" ]; then
+		progress "kernels: cached $kt"
+	else
+		rm -f "$OUT/kernel-debs.log"
+		rt=$(ref_layer "$1")
+		progress "kernels: apt-get install of ours ($(basename "$(our_kernel_deb)")), its initramfs under qemu-user (~10 min; log: $OUT/kernel-debs.log)"
+		kern_layer "$rt" "$kt" "$(our_kernel_deb)" >&2
+		find "$IMGCACHE" -maxdepth 1 -name 'kern-*.tar*' ! -name "${kt##*/}*" -exec rm -rf {} +
+	fi
+	echo "$kt"
+}
+
 case ${1:-} in
 base-customize)
 	base_customize "$2"
@@ -395,6 +412,12 @@ ref)
 	b=$(bkey)
 	base_tar "$IMGCACHE/base-$b.tar" >&2
 	ref_layer "$IMGCACHE/base-$b.tar"
+	;;
+kern)
+	mkdir -p "$OUT" "$IMGCACHE"
+	b=$(bkey)
+	base_tar "$IMGCACHE/base-$b.tar" >&2
+	kern_tar "$IMGCACHE/base-$b.tar"
 	;;
 check-lock)
 	[ -f "$LOCK" ] || die "$LOCK missing: run make lpar-lock"
@@ -440,16 +463,8 @@ build)
 	fi
 	base_tar "$base"
 	if [ "$VARIANT" = kernels ]; then
-		kt=$IMGCACHE/kern-$(kkey).tar
-		rm -f "$OUT/kernel-debs.log"
-		if [ -f "$kt" ] && [ -s "$kt.boot/RELEASES" ]; then
-			progress "kernels: cached $kt"
-		else
-			rt=$(ref_layer "$base")
-			progress "kernels: apt-get install of ours ($(basename "$(our_kernel_deb)")), its initramfs under qemu-user (~12 min; log: $OUT/kernel-debs.log)"
-			kern_layer "$rt" "$kt" "$(our_kernel_deb)"
-			find "$IMGCACHE" -maxdepth 1 -name 'kern-*.tar*' ! -name "${kt##*/}*" -exec rm -rf {} +
-		fi
+		kt=$(kern_tar "$base")
+		step=$((step + 1)) # (its progress line was a subshell's)
 		base=$kt
 		ln -sfn "$kt.boot" "$OUT/boot"
 	fi
@@ -463,6 +478,6 @@ build)
 	say "done: $img ($(du -h --apparent-size "$img" | cut -f1) apparent, $(du -h "$img" | cut -f1) used), $((SECONDS - T0))s"
 	;;
 *)
-	die "usage: $0 build|lock|check-lock|key|base|ref"
+	die "usage: $0 build|lock|check-lock|key|base|ref|kern"
 	;;
 esac
