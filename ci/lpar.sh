@@ -4,10 +4,11 @@
 # disk on spapr-vscsi as PowerVM gives it; the kernel loaded by the L0
 # (x-vof=on, no SLOF) is LPAR_KERNEL's:
 #
-#   interim   build/kernels/lpar/vmlinux, no initramfs (the default)
-#   ref       Debian's 6.12 (upstream nestedv2), /boot/vmlinux-* and its
-#             initrd.img as the image's packages installed them
-#   ours      our 6.1 + series, make kernel-deb's package, from /boot
+#   ours      our 6.1 + series with Debian's config, make kernel-deb's
+#             package, /boot/vmlinux-* and its initrd.img as apt installed
+#             them (the default; make check's scenario)
+#   ref       Debian's 6.12 (upstream nestedv2), from /boot the same way
+#   interim   build/kernels/lpar/vmlinux (lean, modules), no initramfs
 #
 # ref and ours boot the image with the packaged kernels (make
 # lpar-image-kernels: build/lpar-kernels/{lpar.img,boot}); interim boots
@@ -38,7 +39,7 @@ APPEND="console=hvc0 disable_radix=0 root=/dev/sda rw"
 [ "${1:-}" != bench ] || LPAR_KERNEL=${2:-}
 
 # KARGS: QEMU's -kernel (and -initrd) of LPAR_KERNEL; HARGS: the harness's.
-case ${LPAR_KERNEL:=interim} in
+case ${LPAR_KERNEL:=ours} in
 interim)
 	KERNEL=$BUILD/kernels/lpar/vmlinux INITRD= ;;
 ref | ours)

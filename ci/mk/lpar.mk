@@ -31,10 +31,10 @@ lpar-image: lpar-kernel qemu72-deb nvlat-deb libvirt-deb lpar-migcheck
 	ci/lpar-image.sh build
 
 ## lpar-image-kernels  lpar-image plus the packaged kernels in /boot: Debian's 6.12 and ours (make kernel-deb) -> build/lpar-kernels/
-# Not part of make check: ours is make kernel-deb's package, a build of
-# Debian's config (~3 h cold on 2 cores, docs/ci.md); installing the two
-# kernels makes their initramfs under qemu-user (~25 min, cached).
-lpar-image-kernels: lpar-kernel qemu72-deb nvlat-deb libvirt-deb lpar-migcheck
+# In make check: the LPAR of the scenario boots our kernel package from
+# this image.  Installing the two kernels makes their initramfs under
+# qemu-user (~12 min each, cached: a new kernel of ours redoes its own).
+lpar-image-kernels: lpar-kernel qemu72-deb nvlat-deb libvirt-deb lpar-migcheck kernel-deb
 	LPAR_IMAGE=kernels ci/lpar-image.sh build
 
 # lpar_bench VARIANT ('' or xics): both kernels, each whatever the other
@@ -47,7 +47,7 @@ ci/lpar-bench.py $(if $(1),--variant $(1) )--markdown $(RESULTS)/lpar-bench$(if 
 endef
 
 ## lpar-bench     ours vs Debian's 6.12 in the same LPAR image: L2 boot, exits and L1->L0 hcalls per boot and per 4 KiB O_DIRECT read -> build/results/lpar-bench.md
-# Not part of make check (needs lpar-image-kernels); LPAR_BENCH_ROUNDS=3.
+# Not part of make check (two more LPAR boots, ~10 min); LPAR_BENCH_ROUNDS=3.
 # docs/performance.md "The LPAR: ours vs 6.12 under virsh".
 lpar-bench: lpar-image-kernels $(L0_BIN)
 	$(call lpar_bench,)
@@ -56,18 +56,27 @@ lpar-bench: lpar-image-kernels $(L0_BIN)
 lpar-bench-xics: lpar-image-kernels $(L0_BIN)
 	$(call lpar_bench,xics)
 
+# LPAR_KERNEL: the L1 kernel of make lpar and make lpar-scenario: ours (make
+# kernel-deb's package of Debian's config, from the image's /boot), ref
+# (Debian's 6.12, upstream nestedv2) or interim (the lean kernel with
+# modules of make lpar-kernel, loaded by the L0; the image without the
+# packaged kernels).
+LPAR_KERNEL ?= ours
+LPAR_IMAGE_OF = $(if $(filter interim,$(LPAR_KERNEL)),lpar-image,lpar-image-kernels)
+
 ## lpar           boot the LPAR image in the emulated PowerVM with a console login (root, no password) to try virsh
-lpar: lpar-image $(L0_BIN)
-	ci/lpar.sh console
+lpar: $(LPAR_IMAGE_OF) $(L0_BIN)
+	LPAR_KERNEL=$(LPAR_KERNEL) ci/lpar.sh console
 
 ## lpar-scenario  boot the LPAR image and run the scripted virsh scenario (TAP) -> build/results/lpar-scenario.tap
-lpar-scenario: lpar-image $(L0_BIN)
-	ci/lpar.sh scenario
+lpar-scenario: $(LPAR_IMAGE_OF) $(L0_BIN)
+	LPAR_KERNEL=$(LPAR_KERNEL) ci/lpar.sh scenario
 
-# In make check: warm, lpar-image takes <1 s and the scenario ~5 min (20 s
-# of it the L2 lifecycle, 3 min the 20 cycles); cold, the packages took 39
-# min of mmdebstrap on the loaded 2-core box.
-CHECK_PREP += qemu72-deb nvlat-deb libvirt-deb lpar-image lpar-scenario
+# In make check: warm, kernel-deb and lpar-image-kernels take seconds and
+# the scenario ~5 min (20 s of it the L2 lifecycle, 3 min the 20 cycles);
+# cold, Debian's full config takes ~3 h to build and the image's packages
+# took 39 min of mmdebstrap on the loaded 2-core box (docs/ci.md).
+CHECK_PREP += qemu72-deb nvlat-deb libvirt-deb kernel-deb lpar-image-kernels lpar-scenario
 PYTEST_DIRS += tests/lpar
 
 

@@ -9,8 +9,9 @@ console.  Every scenario line is one test here.  The image has our QEMU
 libvirt 9.0 does differently is a TAP TODO line (a known failure our series
 fixes), recorded with its error in docs/admin.md.
 
-`make check` runs `lpar-image` and `lpar-scenario` (ci/mk/lpar.mk); a missing
-result fails.  A TODO line is reported as xfail.  The
+`make check` runs `kernel-deb`, `lpar-image-kernels` and `lpar-scenario`
+(ci/mk/lpar.mk): the LPAR boots our kernel package of Debian's config from
+its /boot; a missing result fails.  A TODO line is reported as xfail.  The
 unit tests at the bottom check the image's inputs and run everywhere.
 """
 import os
@@ -46,6 +47,21 @@ def test_scenario_reached_multi_user_and_libvirtd():
     f = nv2test.facts(NAME)
     assert f.get("system_state") in ("running", "degraded"), f
     assert float(f.get("uptime_system_running_s", "0")) > 0, f
+
+
+def test_scenario_ran_on_our_debian_config_kernel():
+    """Issue 12: the end-to-end LPAR runs the kernel users install: our
+    package of Debian's whole config (2958 modules), booted from /boot with
+    the initramfs its postinst made, KVM as modules loaded on demand."""
+    if not os.path.exists(os.path.join(RESULTS, NAME + ".facts")):
+        nv2test.skip_manual(TARGET, "it has not been run")
+    f = nv2test.facts(NAME)
+    assert re.fullmatch(r"6\.1\.\d+-nestedv2", f.get("kernel", "")), f.get("kernel")
+    assert f.get("initrd") == "yes", f
+    assert f.get("boot_config_kvm_hv") == "m", f
+    assert int(f.get("boot_config_modules_m", "0")) >= 2900, f.get("boot_config_modules_m")
+    assert f.get("kvm_module") == "live" and f.get("kvm_hv_module") == "live", f
+    assert int(f.get("modules_loaded", "0")) >= 2, f
 
 
 def test_domcaps_recorded():
