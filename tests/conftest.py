@@ -84,3 +84,25 @@ def pytest_runtest_makereport(item, call):
             if t in bad:
                 rep.sections.append((f"make check step {t} ({bad[t]}): log tail",
                                      log_tail(t)))
+
+
+# nvlat's fuzz targets (tests/tools/test_fuzz.py) take ~90 s of wall time at
+# nice 19: they start as soon as collection is over and run beside the other
+# tests, whose fixture then only waits for them.
+def fuzz_module(session):
+    for item in session.items:
+        if "test_fuzz.py::test_fuzz_target" in item.nodeid:
+            return item.module
+    return None
+
+
+def pytest_collection_finish(session):
+    m = fuzz_module(session)
+    if m is not None:
+        m.start()
+
+
+def pytest_sessionfinish(session):
+    m = fuzz_module(session)
+    if m is not None:
+        m.stop()

@@ -2,12 +2,14 @@
 runs 30 s from its seed corpus under ASan+UBSan without a crash.
 
 Three minutes of CPU, ~95 s on 2 cores (two targets at a time, FUZZ_JOBS in
-ci/fuzz-tools.sh): it runs under `make check` (NV2_STRICT=1) or with
-NVLAT_FUZZ=1, and is skipped otherwise; `make fuzz-tools FUZZ_SECONDS=N`
-runs the same for any time."""
+ci/fuzz-tools.sh), started at nice 19 when collection is over so that it
+runs beside the other tests (tests/conftest.py): it runs under `make check`
+(NV2_STRICT=1) or with NVLAT_FUZZ=1, and is skipped otherwise; `make
+fuzz-tools FUZZ_SECONDS=N` runs the same for any time."""
 import csv
 import os
 import subprocess
+import types
 
 import pytest
 
@@ -26,21 +28,62 @@ def test_every_target_has_seeds():
         assert seeds and all(s.stat().st_size <= 4096 for s in seeds), t
 
 
+def enabled():
+    return STRICT or os.environ.get("NVLAT_FUZZ") == "1"
+
+
+def missing_targets():
+    return [t for t in TARGETS if not (BUILD / "tools" / "fuzz" / t).exists()]
+
+
+# The run, started by tests/conftest.py as soon as collection is over (the
+# fuzzers at nice 19 beside the other tests: ~90 s of pytest's wall time
+# less), or by the fixture when nothing started it.
+_RUN = {}
+
+
+def start():
+    if _RUN or not enabled() or missing_targets():
+        return
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ, FUZZ_SECONDS=str(SECONDS))
+    out = open(RESULTS / "fuzz-tools.out", "w")
+    err = open(RESULTS / "fuzz-tools.err", "w")
+    _RUN["proc"] = subprocess.Popen([str(TOP / "ci" / "fuzz-tools.sh")], env=env,
+                                    stdout=out, stderr=err)
+    out.close()
+    err.close()
+
+
+def stop():
+    """The session ends: a run nobody waited for (tests deselected or
+    interrupted) is not left behind."""
+    p = _RUN.get("proc")
+    if p and p.poll() is None:
+        p.terminate()
+        p.wait()
+
+
 @pytest.fixture(scope="module")
 def fuzz_results():
-    if not (STRICT or os.environ.get("NVLAT_FUZZ") == "1"):
+    if not enabled():
         skip_manual("fuzz-tools", f"{len(TARGETS)} x {SECONDS} s of fuzzing runs under "
                     "make check or with NVLAT_FUZZ=1")
-    missing = [t for t in TARGETS if not (BUILD / "tools" / "fuzz" / t).exists()]
+    missing = missing_targets()
     if missing:
         pytest.fail(f"fuzz targets not built: {missing} (make tools with clang-14 and "
                     f"libclang-rt-14-dev; log {RESULTS / 'tools-build.log'})")
-    env = dict(os.environ, FUZZ_SECONDS=str(SECONDS))
-    p = subprocess.run([str(TOP / "ci" / "fuzz-tools.sh")], env=env, capture_output=True,
-                       text=True, timeout=len(TARGETS) * (SECONDS + 120))
+    start()
+    p = _RUN["proc"]
+    try:
+        rc = p.wait(timeout=len(TARGETS) * (SECONDS + 120))
+    except subprocess.TimeoutExpired:
+        stop()
+        raise
+    stderr = (RESULTS / "fuzz-tools.err").read_text(errors="replace")
     with open(RESULTS / "fuzz-tools.tsv") as f:
         rows = {r["target"]: r for r in csv.DictReader(f, delimiter="\t")}
-    return p, rows
+    return types.SimpleNamespace(returncode=rc, stderr=stderr), rows
 
 
 @pytest.mark.parametrize("target", TARGETS)
