@@ -456,8 +456,13 @@ build)
 	progress "inputs: lock, kernel modules, our .debs, L2 disk, overlay"
 	k=$(key) b=$(bkey)
 	img=$IMGCACHE/$VARIANT-$k.img base=$IMGCACHE/base-$b.tar
-	if [ -f "$img" ]; then
+	# (the kernels' image boots from the /boot files of its kern layer:
+	# without them the image is made again, with them)
+	kboot=
+	[ "$VARIANT" != kernels ] || kboot=$IMGCACHE/kern-$(kkey).tar.boot
+	if [ -f "$img" ] && { [ -z "$kboot" ] || [ -s "$kboot/RELEASES" ]; }; then
 		ln -sfn "$img" "$OUT/lpar.img"
+		[ -z "$kboot" ] || ln -sfn "$kboot" "$OUT/boot"
 		say "cached: $img ($(du -h --apparent-size "$img" | cut -f1) apparent, $(du -h "$img" | cut -f1) used), $((SECONDS - T0))s"
 		exit 0
 	fi
