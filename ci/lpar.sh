@@ -52,7 +52,7 @@ ref | ours)
 *) die "LPAR_KERNEL=$LPAR_KERNEL: interim, ref or ours" ;;
 esac
 for f in "$L0" "$KERNEL" "$IMG" ${INITRD:+"$INITRD"}; do
-	[ -e "$f" ] || die "$f missing: run make lpar-image (and make qemu-l0)"
+	[ -e "$f" ] || die "$f missing: run make $([ "$LPAR_KERNEL" = interim ] && echo lpar-image || echo lpar-image-kernels) (and make qemu-l0)"
 done
 KARGS=(-kernel "$KERNEL") HARGS=(--kernel "$KERNEL")
 [ -z "$INITRD" ] || KARGS+=(-initrd "$INITRD") HARGS+=(--initrd "$INITRD")
